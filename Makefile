@@ -1,0 +1,41 @@
+# Knowledge Park LMS: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install install-dev run init test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+init: install
+	LMS_ENV=development $(FLASK) lms init
+	@if [ ! -f instance/.demo-seeded ]; then \
+		LMS_ENV=development $(FLASK) lms seed-demo && touch instance/.demo-seeded; \
+	fi
+
+run: init
+	LMS_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/ruff check lms tests config.py wsgi.py
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check lms tests config.py wsgi.py
+
+bench: install-dev
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

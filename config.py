@@ -1,0 +1,141 @@
+"""Configuration classes; every setting comes from the environment."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("LMS_INSTANCE_PATH", BASE_DIR / "instance"))
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+
+
+def _sqlite_default() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}"
+
+
+def _database_url(var: str = "DATABASE_URL", default: str | None = None) -> str:
+    """The SQLAlchemy URL in `var`, with postgres:// URLs pointed at psycopg 3."""
+    url = os.environ.get(var, "") or default or _sqlite_default()
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in lms.core.security, which skips bearer tokens
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 10))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 10))
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+    API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", 12)))
+    SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
+    LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000")
+    LMS_URDU_FONT = os.environ.get(
+        "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
+    )
+
+    API_TITLE = "Knowledge Park LMS"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    DEBUG = False
+    TESTING = False
+
+    @classmethod
+    def init_secret(cls) -> None:
+        """Check or provide the secret key for this environment."""
+
+
+class ProductionConfig(Config):
+    """The default: safe behind gunicorn as it stands."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = os.environ.get("LMS_INSECURE_COOKIES", "") != "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def init_secret(cls) -> None:
+        """Refuse to start without a strong SECRET_KEY."""
+        key = os.environ.get("SECRET_KEY", "")
+        if key.lower() in WEAK_SECRETS or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random string of at least 32 characters in "
+                "production (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        cls.SECRET_KEY = key
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite in instance/, a generated secret kept in instance/."""
+
+    ENV_NAME = "development"
+
+    @classmethod
+    def init_secret(cls) -> None:
+        """Use SECRET_KEY, else one generated once into instance/secret_key."""
+        if os.environ.get("SECRET_KEY"):
+            cls.SECRET_KEY = os.environ["SECRET_KEY"]
+            return
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path = INSTANCE_DIR / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        cls.SECRET_KEY = path.read_text().strip()
+
+
+class TestingConfig(Config):
+    """pytest: an isolated database, CSRF off unless a test turns it on."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = _database_url("LMS_TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_ENABLED = True
+
+
+CONFIGS = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """Return the config class named by `name` or LMS_ENV (production by default)."""
+    name = (name or os.environ.get("LMS_ENV") or "production").lower()
+    try:
+        cls = CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"LMS_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+    cls.init_secret()
+    return cls

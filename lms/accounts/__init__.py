@@ -1,0 +1,1 @@
+"""Accounts: users and roles, login, API tokens, set-password links, CSV import."""

@@ -1,0 +1,134 @@
+"""Users, API tokens and the login-failure log."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.core import permissions as perm
+from lms.core.timeutil import UTCDateTime, utcnow
+from lms.extensions import db
+
+
+class User(UserMixin, db.Model):
+    """A person with exactly one role; learners (student, faculty) have a track."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('admin','park_manager','trainer','student','faculty')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-cased
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    park_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parks.id"), index=True)
+    institution: Mapped[str | None] = mapped_column(sa.String(200))
+    cnic: Mapped[str | None] = mapped_column(sa.String(15), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ics_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    park = relationship("Park", lazy="joined")
+
+    # Flask-Login ---------------------------------------------------------------
+    def get_id(self) -> str:
+        """The session and remember-me identity; it changes when session_version does."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    # passwords -----------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        """Hash with Werkzeug's default (scrypt) and invalidate every other session."""
+        self.password_hash = generate_password_hash(password)
+        self.bump_session()
+
+    def check_password(self, password: str) -> bool:
+        """True if `password` matches; False for users who never set one."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def bump_session(self) -> None:
+        """Invalidate copied session and remember-me cookies and open links."""
+        self.session_version = (self.session_version or 1) + 1
+
+    # roles ---------------------------------------------------------------------
+    @property
+    def is_admin(self) -> bool:
+        return self.role == perm.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in perm.STAFF_ROLES
+
+    @property
+    def is_learner(self) -> bool:
+        return self.role in perm.LEARNER_ROLES
+
+    @property
+    def track(self) -> str | None:
+        """The learner's track (student or faculty); None for staff."""
+        return self.role if self.is_learner else None
+
+    @property
+    def role_label(self) -> str:
+        return perm.ROLE_LABELS[self.role]
+
+    def can_manage(self, user) -> bool:
+        """Admins manage everyone; a park manager the learners and trainers of their park."""
+        if not user.is_authenticated:
+            return False
+        if user.is_admin:
+            return True
+        return (user.role == perm.PARK_MANAGER and user.park_id is not None
+                and self.park_id == user.park_id
+                and self.role in (perm.TRAINER, *perm.LEARNER_ROLES))
+
+    def can_view(self, user) -> bool:
+        """Users see themselves; managers see whom they manage."""
+        return user.is_authenticated and (user.id == self.id or self.can_manage(user))
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship(User, lazy="joined")
+
+    def is_usable(self, now: datetime) -> bool:
+        """Not revoked, not expired, and its user still active."""
+        return self.revoked_at is None and self.expires_at > now and self.user.active
+
+
+class LoginFailure(db.Model):
+    """A failed login, counted per account and per address to throttle guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        sa.Index("ix_login_failures_email_at", "email", "at"),
+        sa.Index("ix_login_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

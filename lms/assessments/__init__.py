@@ -1,0 +1,1 @@
+"""Assessments: question bank, timed attempts graded on the server, essay grading, gradebook."""

@@ -1,0 +1,1 @@
+"""Attendance: registers, rotating-code self check-in, excused absences, at-risk learners."""

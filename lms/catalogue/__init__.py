@@ -1,0 +1,1 @@
+"""Course catalogue and learning tracks."""

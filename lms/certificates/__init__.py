@@ -1,0 +1,1 @@
+"""Certificates: eligibility, frozen PDFs with QR codes, public verification, revocation."""

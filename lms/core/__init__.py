@@ -1,0 +1,1 @@
+"""Cross-cutting helpers: errors, permissions, audit trail, time, CSV, pagination, security."""

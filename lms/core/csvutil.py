@@ -1,0 +1,60 @@
+"""CSV helpers: formula-safe cells, streamed downloads, decoding uploads."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from flask import Response, stream_with_context
+
+from lms.core.errors import ValidationFailed
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(DANGEROUS_PREFIXES):
+        return "'" + text
+    return text
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
+    """Stream rows as a formula-safe CSV download."""
+
+    def generate():
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])
+            if buf.tell() > 16384:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    resp = Response(stream_with_context(generate()), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+def decode_upload(data: bytes) -> str:
+    """Decode an uploaded CSV (UTF-8, with or without BOM), refusing other encodings."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The file is not UTF-8 text; save it as CSV UTF-8 and try again.",
+                               fields={"file": ["Not UTF-8 text."]}) from None
+
+
+def read_rows(text: str, required: list[str]) -> list[dict[str, str]]:
+    """Parse CSV text into dicts, checking the header has the required columns."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ValidationFailed(f"The header lacks the column(s): {', '.join(missing)}",
+                               fields={"file": [f"Missing columns: {', '.join(missing)}"]})
+    reader.fieldnames = header
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]

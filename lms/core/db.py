@@ -1,0 +1,57 @@
+"""Database plumbing: SQLite pragmas and transactions, and the write lock that race rules take."""
+
+import sqlite3
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.extensions import db
+
+IMMEDIATE = "lms_sqlite_immediate"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, _record):
+    """SQLite: foreign keys on, WAL, a busy timeout, and transactions begun by us (below)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None  # let the "begin" event choose the BEGIN
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """Emit BEGIN, or BEGIN IMMEDIATE when a use case asked for the write lock up front."""
+    if conn.dialect.name == "sqlite":
+        immediate = conn.get_execution_options().get(IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite() -> bool:
+    """True when the session's engine is SQLite."""
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def lock_for_update(model, ident):
+    """Load one row for a race-sensitive change and hold its lock until the request commits.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: restart the (so far read-only) transaction with
+    BEGIN IMMEDIATE, so no other writer can slip between our count and our insert. Call it before
+    the use case changes anything.
+    """
+    session = db.session
+    if is_sqlite():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("lock_for_update must come before any change in the request")
+        session.rollback()
+        session.connection(execution_options={IMMEDIATE: True})
+        return session.get(model, ident, populate_existing=True)
+    return session.execute(
+        sa.select(model).where(model.id == ident).with_for_update().execution_options(
+            populate_existing=True)
+    ).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""Parks, their rooms, and holidays (programme-wide or per park)."""

@@ -1,0 +1,61 @@
+"""Parks API: parks, rooms, holidays."""
+
+import sqlalchemy as sa
+
+from lms.core.api import api_blueprint
+from lms.core.errors import Forbidden
+from lms.core.permissions import ADMIN, PARK_MANAGER, require_roles
+from lms.extensions import db
+from lms.parks import services
+from lms.parks.models import Room
+from lms.parks.schemas import HolidaySchema, ParkSchema, RoomSchema
+
+blp = api_blueprint("parks_api", __name__, "Parks, rooms and holidays")
+
+
+@blp.route("/parks", methods=["GET"])
+@blp.response(200, ParkSchema(many=True))
+def list_parks():
+    """The twelve parks (public)."""
+    return services.all_parks()
+
+
+@blp.route("/parks/<int:park_id>/rooms", methods=["GET"])
+@blp.response(200, RoomSchema(many=True))
+def list_rooms(park_id):
+    """A park's rooms."""
+    actor = require_roles(ADMIN, PARK_MANAGER)
+    park = services.get_park(park_id)
+    if not park.can_manage(actor):
+        raise Forbidden("You do not manage this park.")
+    return db.session.scalars(sa.select(Room).where(Room.park_id == park.id).order_by(Room.name))
+
+
+@blp.route("/parks/<int:park_id>/rooms", methods=["POST"])
+@blp.arguments(RoomSchema)
+@blp.response(201, RoomSchema)
+def create_room(data, park_id):
+    """Add a room to a park."""
+    actor = require_roles(ADMIN, PARK_MANAGER)
+    room = services.add_room(actor, services.get_park(park_id), data["name"], data["capacity"])
+    db.session.commit()
+    return room
+
+
+@blp.route("/holidays", methods=["POST"])
+@blp.arguments(HolidaySchema)
+@blp.response(201, HolidaySchema)
+def create_holiday(data):
+    """Add a holiday for the programme or a park; `effects` says which sessions it cancelled."""
+    actor = require_roles(ADMIN, PARK_MANAGER)
+    holiday = services.add_holiday(actor, data["day"], data["name"], data.get("park_id"))
+    db.session.commit()
+    return holiday
+
+
+@blp.route("/holidays", methods=["GET"])
+@blp.response(200, HolidaySchema(many=True))
+def list_holidays():
+    """Holidays in the caller's reach."""
+    actor = require_roles(ADMIN, PARK_MANAGER)
+    return db.session.scalars(services.holidays_query(actor))

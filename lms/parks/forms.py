@@ -1,0 +1,23 @@
+"""Park forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class RoomForm(FlaskForm):
+    name = StringField("Room name", validators=[DataRequired(), Length(max=120)])
+    capacity = IntegerField("Seats", validators=[DataRequired(), NumberRange(min=1, max=500)])
+
+
+class HolidayForm(FlaskForm):
+    day = DateField("Date", validators=[DataRequired()])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    park_id = SelectField("Park", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+
+
+class TargetsForm(FlaskForm):
+    student_target = IntegerField("Student target",
+                                  validators=[DataRequired(), NumberRange(min=0, max=100000)])
+    faculty_target = IntegerField("Faculty target",
+                                  validators=[DataRequired(), NumberRange(min=0, max=100000)])

@@ -1,0 +1,1 @@
+"""Cohorts per park, their sessions, clash detection and enrolment."""

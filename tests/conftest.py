@@ -1,0 +1,213 @@
+"""Fixtures in the flaskr/indico style: app, db isolated per test, clients, users per role.
+
+The suite runs on in-memory SQLite by default and on PostgreSQL when LMS_TEST_DATABASE_URL
+names one (`.ci/run` does both).
+"""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+os.environ.setdefault("LMS_ENV", "testing")
+
+from lms import create_app  # noqa: E402
+from lms.accounts.models import User  # noqa: E402
+from lms.extensions import db, limiter  # noqa: E402
+from lms.parks.models import Park, Room  # noqa: E402
+from lms.parks.services import load_parks  # noqa: E402
+
+PASSWORD = "correct horse battery"
+_schema_ready: set[str] = set()
+
+
+def _is_sqlite_memory(app) -> bool:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    return uri in ("sqlite://", "sqlite:///:memory:")
+
+
+def _reset_schema(app) -> None:
+    """Memory SQLite: a new schema for each app. A server database: schema once, then emptied."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if _is_sqlite_memory(app):
+        db.create_all()
+        return
+    if uri not in _schema_ready:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.create_all()
+        _schema_ready.add(uri)
+    else:
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row of every table (PostgreSQL: TRUNCATE, ids restart)."""
+    db.session.remove()
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        else:
+            for t in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM "{t}"')
+
+
+def make_app(**overrides):
+    """A testing app; tests that need other settings pass overrides."""
+    return create_app("testing", overrides)
+
+
+@pytest.fixture
+def app_overrides():
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(app_overrides):
+    app = make_app(**app_overrides)
+    with app.app_context():
+        _reset_schema(app)
+        load_parks()
+        db.session.commit()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        if not _is_sqlite_memory(app):
+            empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def park(app) -> Park:
+    """The Lahore park."""
+    return db.session.scalar(sa.select(Park).where(Park.slug == "lahore"))
+
+
+@pytest.fixture
+def other_park(app) -> Park:
+    """The Karachi park."""
+    return db.session.scalar(sa.select(Park).where(Park.slug == "karachi"))
+
+
+@pytest.fixture
+def room(app, park) -> Room:
+    room = Room(park_id=park.id, name="Lab A", capacity=30)
+    db.session.add(room)
+    db.session.commit()
+    return room
+
+
+_counter = {"n": 0}
+
+
+@pytest.fixture
+def make_user(app, park):
+    """Factory: make_user("trainer", park=..., email=..., password=..., **fields)."""
+
+    def _make(role: str = "student", *, email: str | None = None, password: str | None = PASSWORD,
+              park_id: int | None | str = "default", **fields) -> User:
+        _counter["n"] += 1
+        email = email or f"{role}{_counter['n']}@example.pk"
+        pid = park.id if park_id == "default" else park_id
+        if role == "admin" and park_id == "default":
+            pid = None
+        user = User(email=email.lower(), full_name=fields.pop("full_name", f"{role.title()} {_counter['n']}"),
+                    role=role, park_id=pid, **fields)
+        if password:
+            user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+class AuthActions:
+    """Log a test client in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return self._client.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """Factory: a new test client logged in as a new user of `role` (returns client, user)."""
+
+    def _login(role: str, user: User | None = None, **fields):
+        user = user or make_user(role, **fields)
+        c = app.test_client()
+        resp = AuthActions(c).login(user.email)
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return c, user
+
+    return _login
+
+
+@pytest.fixture
+def token_for(app):
+    """Factory: a bearer header for a user (through POST /api/v1/auth/tokens)."""
+
+    def _token(user: User, password: str = PASSWORD) -> dict:
+        resp = app.test_client().post("/api/v1/auth/tokens",
+                                      json={"email": user.email, "password": password})
+        assert resp.status_code == 201, resp.get_json()
+        return {"Authorization": f"Bearer {resp.get_json()['token']}"}
+
+    return _token
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager counting the SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA)", statement, re.I):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return _count
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL: set LMS_TEST_DATABASE_URL (CI does)",
+)
