@@ -117,7 +117,7 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
+    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"  # noqa: S105
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = _database_url("LMS_TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = True

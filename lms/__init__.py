@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+
 from config import INSTANCE_DIR, config_for
 
 FEATURES = ("accounts", "parks", "catalogue", "scheduling", "attendance", "assessments",

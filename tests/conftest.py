@@ -53,7 +53,7 @@ def empty_tables() -> None:
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
         else:
             for t in reversed(tables):
-                conn.exec_driver_sql(f'DELETE FROM "{t}"')
+                conn.exec_driver_sql(f'DELETE FROM "{t}"')  # noqa: S608 (table names)
 
 
 def make_app(**overrides):
@@ -211,3 +211,84 @@ requires_postgres = pytest.mark.skipif(
     not os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="needs PostgreSQL: set LMS_TEST_DATABASE_URL (CI does)",
 )
+
+
+@pytest.fixture
+def make_course(app, make_user):
+    """Factory: a course (published by default) owned by a trainer."""
+    from lms.catalogue.models import Course
+
+    def _make(code: str | None = None, *, owner=None, track: str = "both",
+              status: str = "published", **fields):
+        _counter["n"] += 1
+        owner = owner or make_user("trainer")
+        course = Course(code=code or f"TST-{_counter['n']:03d}",
+                        title=fields.pop("title", f"Test course {_counter['n']}"),
+                        summary=fields.pop("summary", "A course for tests."), track=track,
+                        level=fields.pop("level", "beginner"),
+                        duration_hours=fields.pop("duration_hours", 40), status=status,
+                        owner_id=owner.id, industry_partners=fields.pop("industry_partners", []),
+                        **fields)
+        db.session.add(course)
+        db.session.commit()
+        return course
+
+    return _make
+
+
+@pytest.fixture
+def make_cohort(app, park, room, make_course, make_user):
+    """Factory: a cohort with sessions built directly (not through the scheduling service).
+
+    `sessions` is a list of (starts_at, ends_at) UTC pairs; by default four weekly two-hour
+    sessions starting at `first` (UTC, default 2026-01-05 05:00 = 10:00 park time).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from lms.scheduling.models import ClassSession, Cohort
+
+    def _make(*, course=None, trainer=None, capacity: int = 30, status: str = "open",
+              sessions: list | None = None, first: datetime | None = None, count: int = 4,
+              room_obj=None, park_obj=None, **fields):
+        course = course or make_course()
+        trainer = trainer or make_user("trainer")
+        r = room_obj or room
+        p = park_obj or park
+        first = first or datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
+        pairs = sessions or [(first + timedelta(weeks=i), first + timedelta(weeks=i, hours=2))
+                             for i in range(count)]
+        start_day = pairs[0][0].date()
+        end_day = pairs[-1][0].date()
+        cohort = Cohort(course_id=course.id, park_id=p.id, name=fields.pop("name", "Test cohort"),
+                        trainer_id=trainer.id, room_id=r.id, capacity=capacity,
+                        start_date=fields.pop("start_date", start_day),
+                        end_date=fields.pop("end_date", end_day),
+                        meeting_days=fields.pop("meeting_days", "mon"),
+                        start_time=fields.pop("start_time", datetime(2026, 1, 1, 10).time()),
+                        end_time=fields.pop("end_time", datetime(2026, 1, 1, 12).time()),
+                        status=status, **fields)
+        db.session.add(cohort)
+        db.session.flush()
+        for s, e in pairs:
+            db.session.add(ClassSession(cohort_id=cohort.id, starts_at=s, ends_at=e, room_id=r.id,
+                                        trainer_id=trainer.id))
+        db.session.commit()
+        return cohort
+
+    return _make
+
+
+@pytest.fixture
+def enrol(app):
+    """Factory: put a learner in a cohort directly (status enrolled unless told)."""
+    from lms.scheduling.models import Enrollment
+
+    def _enrol(cohort, user, status: str = "enrolled"):
+        e = Enrollment(cohort_id=cohort.id, user_id=user.id, status=status)
+        db.session.add(e)
+        if status == "enrolled":
+            cohort.enrolled_count += 1
+        db.session.commit()
+        return e
+
+    return _enrol

@@ -3,9 +3,17 @@
 from flask import g, request, url_for
 
 from lms.accounts import services
-from lms.accounts.schemas import ImportQuerySchema, ImportResultSchema, MeSchema, \
-    TokenRequestSchema, TokenSchema, UserCreatedSchema, UserCreateSchema, UserPageSchema, \
-    UserQuerySchema
+from lms.accounts.schemas import (
+    ImportQuerySchema,
+    ImportResultSchema,
+    MeSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserCreatedSchema,
+    UserCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
+)
 from lms.core.api import accepts, api_blueprint
 from lms.core.csvutil import decode_upload
 from lms.core.errors import Throttled, Unauthorized, ValidationFailed

@@ -90,7 +90,7 @@ def _check_unique(data: dict, existing: User | None) -> None:
         if other is not None and (existing is None or other != existing.id):
             label = "e-mail address" if name == "email" else "CNIC"
             raise Conflict(f"Another user already has this {label}.",
-                           fields={name: [f"Already used by another user."]},
+                           fields={name: ["Already used by another user."]},
                            code=f"duplicate_{name}")
 
 

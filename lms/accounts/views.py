@@ -1,13 +1,28 @@
 """Account pages: login, logout, home, passwords, user administration, CSV import."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, \
-    session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import auth, services  # noqa: F401  (auth registers the loaders)
-from lms.accounts.forms import ChangePasswordForm, ConfirmForm, ImportForm, LoginForm, \
-    SetPasswordForm, UserForm
+from lms.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ImportForm,
+    LoginForm,
+    SetPasswordForm,
+    UserForm,
+)
 from lms.core.csvutil import decode_upload
 from lms.core.errors import DomainError, Throttled, Unauthorized
 from lms.core.forms import apply_errors
