@@ -121,6 +121,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = _database_url("LMS_TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  fast for tests; the app: scrypt
 
 
 CONFIGS = {

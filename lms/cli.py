@@ -8,6 +8,8 @@ from flask.cli import with_appcontext
 
 from lms.extensions import db
 
+MAX_ERRORS_SHOWN = 100
+
 
 @click.group("lms", help="Knowledge Park LMS administration.")
 def lms_cli():
@@ -40,14 +42,13 @@ def init_command():
 def create_user_command(email, role, password, full_name, park_slug, track):
     """Create a user of any role (the first admin comes from here)."""
     from lms.accounts import services
-    from lms.accounts.models import User
     from lms.core.errors import DomainError
+    from lms.core.permissions import SYSTEM
     from lms.parks.services import get_park_by_slug
 
-    system = User(role="admin", email="system@localhost", full_name="System")
     try:
         park_id = get_park_by_slug(park_slug).id if park_slug else None
-        user = services.create_user(system, {"email": email, "role": role, "track": track,
+        user = services.create_user(SYSTEM, {"email": email, "role": role, "track": track,
                                              "full_name": full_name or email.split("@")[0],
                                              "park_id": park_id}, password=password)
     except DomainError as exc:
@@ -67,19 +68,20 @@ def import_users_command(csv_file: Path, dry_run: bool):
     import time
 
     from lms.accounts import services
-    from lms.accounts.models import User
     from lms.core.csvutil import decode_upload
     from lms.core.errors import DomainError
+    from lms.core.permissions import SYSTEM
 
-    system = User(role="admin", email="system@localhost", full_name="System")
     started = time.perf_counter()
     try:
-        result = services.import_users(system, decode_upload(csv_file.read_bytes()),
+        result = services.import_users(SYSTEM, decode_upload(csv_file.read_bytes()),
                                        dry_run=dry_run)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    for err in result.errors:
+    for err in result.errors[:MAX_ERRORS_SHOWN]:
         click.echo(f"row {err['row']}: {err['field']}: {err['message']}", err=True)
+    if len(result.errors) > MAX_ERRORS_SHOWN:
+        click.echo(f"... and {len(result.errors) - MAX_ERRORS_SHOWN} more error(s)", err=True)
     if result.errors or dry_run:
         db.session.rollback()
     else:

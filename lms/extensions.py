@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,4 +29,27 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+
+
+class ErrorDetailSchema(Schema):
+    """code, message, fields; some errors add keys (clashes, errors, request_id)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorSchema(Schema):
+    """API.md's error body, documented for every error response in the OpenAPI document."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class LmsApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = LmsApi()

@@ -9,6 +9,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 os.environ.setdefault("LMS_ENV", "testing")
 
@@ -39,26 +41,45 @@ def _reset_schema(app) -> None:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         db.create_all()
         _schema_ready.add(uri)
-    else:
-        empty_tables()
+    # otherwise the last test's teardown emptied the tables
 
 
 def empty_tables() -> None:
-    """Delete every row of every table (PostgreSQL: TRUNCATE, ids restart)."""
+    """Delete every row of every table, children first, in one round trip."""
     db.session.remove()
-    tables = [t.name for t in db.metadata.sorted_tables]
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql("; ".join(f'DELETE FROM "{t}"' for t in tables))
         else:
-            for t in reversed(tables):
-                conn.exec_driver_sql(f'DELETE FROM "{t}"')  # noqa: S608 (table names)
+            for t in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{t}"')
+
+
+class RequestClient(FlaskClient):
+    """A test client whose requests behave as separate requests would in production.
+
+    The test keeps one app context (and database session) open; each request then starts with an
+    empty `g` (no user left over from the last request) and is followed by a rollback, so work a
+    view flushed but never committed is lost, as it would be, and the test reads fresh rows.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                g.__dict__.clear()
+                db.session.rollback()
 
 
 def make_app(**overrides):
     """A testing app; tests that need other settings pass overrides."""
-    return create_app("testing", overrides)
+    app = create_app("testing", overrides)
+    app.test_client_class = RequestClient
+    return app
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from lms.accounts.schemas import (
     ImportQuerySchema,
     ImportResultSchema,
     MeSchema,
+    StaffUserSchema,
     TokenRequestSchema,
     TokenSchema,
     UserCreatedSchema,
     UserCreateSchema,
-    UserPageSchema,
     UserQuerySchema,
 )
 from lms.core.api import accepts, api_blueprint
@@ -19,6 +19,7 @@ from lms.core.csvutil import decode_upload
 from lms.core.errors import Throttled, Unauthorized, ValidationFailed
 from lms.core.pagination import paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, require_login, require_roles
+from lms.core.schemas import page_of
 from lms.extensions import db
 
 blp = api_blueprint("accounts_api", __name__, "Authentication and users")
@@ -78,7 +79,7 @@ def create_user(data):
 
 @blp.route("/users", methods=["GET"])
 @blp.arguments(UserQuerySchema, location="query")
-@blp.response(200, UserPageSchema)
+@blp.response(200, page_of(StaffUserSchema))
 def list_users(args):
     """Users the caller manages, filtered by role and park."""
     actor = require_roles(ADMIN, PARK_MANAGER)

@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from lms.accounts.rules import MIN_PASSWORD
 from lms.core.permissions import ROLE_LABELS
@@ -28,7 +28,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
     full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=list(ROLE_LABELS.items()))
     park_id = SelectField("Home park", coerce=lambda v: int(v) if v else None,

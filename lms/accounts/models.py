@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -49,7 +50,8 @@ class User(UserMixin, db.Model):
     # passwords -----------------------------------------------------------------
     def set_password(self, password: str) -> None:
         """Hash with Werkzeug's default (scrypt) and invalidate every other session."""
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))
         self.bump_session()
 
     def check_password(self, password: str) -> bool:

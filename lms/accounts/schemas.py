@@ -3,6 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from lms.core.permissions import ROLES
+from lms.core.schemas import PageArgsSchema
 
 
 class TokenRequestSchema(Schema):
@@ -64,22 +65,10 @@ class UserCreatedSchema(StaffUserSchema):
     set_password_url = fields.String(allow_none=True)
 
 
-class UserQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class UserQuerySchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     park_id = fields.Integer()
     q = fields.String()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
-class UserPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffUserSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
 
 
 class ImportErrorSchema(Schema):

@@ -90,7 +90,8 @@ def init_handlers(app: Flask) -> None:
         status = exc.code or 500
         if wants_json():
             fields = _fields_from(exc)
-            message = "The request is invalid." if fields else (exc.description or exc.name)
+            message = (f"Invalid value(s) for: {', '.join(sorted(fields))}." if fields
+                       else (exc.description or exc.name))
             if status == 429:
                 message = "Too many requests; wait a little and try again."
             resp = json_error(status, message, fields=fields)

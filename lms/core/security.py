@@ -1,9 +1,9 @@
 """Security baseline: CSRF for cookie-authenticated writes, response headers, safe redirects."""
 
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 
 from lms.extensions import csrf
 
@@ -22,8 +22,11 @@ def bearer_token() -> str | None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """True only for a same-site path: no scheme, no host, no backslash tricks."""
+    """True only for a same-site path: no scheme, no host, no backslash or control-character tricks."""
     if not target:
+        return False
+    decoded = unquote(target)
+    if decoded != target and not is_safe_next(decoded):
         return False
     if any(c in target for c in ("\\", "\n", "\r", "\t")) or any(ord(c) < 32 for c in target):
         return False
@@ -31,6 +34,12 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def _cookie_authenticated(app: Flask) -> bool:
+    """True when the request carries a logged-in session or a remember-me cookie."""
+    remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember in request.cookies
 
 
 def init_security(app: Flask) -> None:
@@ -47,6 +56,8 @@ def init_security(app: Flask) -> None:
             return
         if bearer_token() is not None:
             return  # bearer tokens are not sent by browsers on their own: no CSRF risk
+        if request.path.startswith("/api/") and not _cookie_authenticated(app):
+            return  # an API call with no login cookie carries no ambient authority to abuse
         csrf.protect()
 
     @app.after_request

@@ -4,7 +4,9 @@ import sqlalchemy as sa
 
 from lms.core.api import api_blueprint
 from lms.core.errors import Forbidden
+from lms.core.pagination import paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, require_roles
+from lms.core.schemas import PageArgsSchema, page_of
 from lms.extensions import db
 from lms.parks import services
 from lms.parks.models import Room
@@ -14,21 +16,24 @@ blp = api_blueprint("parks_api", __name__, "Parks, rooms and holidays")
 
 
 @blp.route("/parks", methods=["GET"])
-@blp.response(200, ParkSchema(many=True))
-def list_parks():
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(ParkSchema))
+def list_parks(args):
     """The twelve parks (public)."""
-    return services.all_parks()
+    return paginate(services.parks_query(), args["page"], args["per_page"]).envelope()
 
 
 @blp.route("/parks/<int:park_id>/rooms", methods=["GET"])
-@blp.response(200, RoomSchema(many=True))
-def list_rooms(park_id):
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(RoomSchema))
+def list_rooms(args, park_id):
     """A park's rooms."""
     actor = require_roles(ADMIN, PARK_MANAGER)
     park = services.get_park(park_id)
     if not park.can_manage(actor):
         raise Forbidden("You do not manage this park.")
-    return db.session.scalars(sa.select(Room).where(Room.park_id == park.id).order_by(Room.name))
+    stmt = sa.select(Room).where(Room.park_id == park.id).order_by(Room.name)
+    return paginate(stmt, args["page"], args["per_page"]).envelope()
 
 
 @blp.route("/parks/<int:park_id>/rooms", methods=["POST"])
@@ -54,8 +59,9 @@ def create_holiday(data):
 
 
 @blp.route("/holidays", methods=["GET"])
-@blp.response(200, HolidaySchema(many=True))
-def list_holidays():
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(HolidaySchema))
+def list_holidays(args):
     """Holidays in the caller's reach."""
     actor = require_roles(ADMIN, PARK_MANAGER)
-    return db.session.scalars(services.holidays_query(actor))
+    return paginate(services.holidays_query(actor), args["page"], args["per_page"]).envelope()

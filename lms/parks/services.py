@@ -30,9 +30,14 @@ def load_parks() -> int:
     return added
 
 
+def parks_query() -> sa.Select:
+    """Every park, phase 1 first."""
+    return sa.select(Park).order_by(Park.phase, Park.name)
+
+
 def all_parks() -> list[Park]:
     """Every park, phase 1 first."""
-    return list(db.session.scalars(sa.select(Park).order_by(Park.phase, Park.name)))
+    return list(db.session.scalars(parks_query()))
 
 
 def get_park(park_id: int) -> Park:
