@@ -1,0 +1,75 @@
+"""Pure report rules: shares, at-risk flags and chart geometry (no Flask, no database)."""
+
+from dataclasses import dataclass
+
+
+def share(part: float, whole: float) -> float | None:
+    """part / whole as a percentage with one decimal, None when whole is 0."""
+    if not whole:
+        return None
+    return round(100.0 * part / whole, 1)
+
+
+def attendance_percent(attended: int, excused: int, held: int) -> float | None:
+    """(present + late) / (held sessions - excused), as DESIGN.md defines it."""
+    return share(attended, held - excused)
+
+
+def best_possible_percent(attended: int, excused: int, held: int, upcoming: int) -> float | None:
+    """The percentage if every session still to come is attended."""
+    return share(attended + upcoming, held + upcoming - excused)
+
+
+def at_risk(attended: int, excused: int, held: int, upcoming: int, threshold: float) -> bool:
+    """At risk: cannot reach the threshold any more, or below it after a quarter of the sessions."""
+    best = best_possible_percent(attended, excused, held, upcoming)
+    if best is not None and best < threshold:
+        return True
+    current = attendance_percent(attended, excused, held)
+    total = held + upcoming
+    return current is not None and total > 0 and held * 4 >= total and current < threshold
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    x: float
+    y: float
+    width: float
+    height: float
+    target: float | None = None  # y of the target line, if any
+
+
+def bar_chart(items: list[tuple[str, float, float | None]], width: int = 640, height: int = 240,
+              gutter: int = 40) -> dict:
+    """Geometry of a vertical bar chart: items are (label, value, target or None)."""
+    top = max([v for _, v, _ in items] + [t or 0 for _, _, t in items] + [1])
+    plot_h = height - gutter - 10
+    slot = (width - gutter) / max(len(items), 1)
+    bars = []
+    for i, (label, value, target) in enumerate(items):
+        h = plot_h * value / top
+        ty = None if target is None else 10 + plot_h - plot_h * target / top
+        bars.append(Bar(label, value, gutter + i * slot + slot * 0.15, 10 + plot_h - h,
+                        slot * 0.7, h, ty))
+    ticks = [(10 + plot_h - plot_h * f, round(top * f)) for f in (0, 0.5, 1)]
+    return {"width": width, "height": height, "bars": bars, "ticks": ticks,
+            "baseline": 10 + plot_h, "gutter": gutter, "slot": slot}
+
+
+def line_chart(series: dict[str, list[float]], labels: list[str], width: int = 640,
+               height: int = 240, gutter: int = 40) -> dict:
+    """Geometry of a line chart: one polyline per named series over shared x labels."""
+    top = max([v for values in series.values() for v in values] + [1])
+    plot_h = height - gutter - 10
+    n = max(len(labels), 1)
+    step = (width - gutter - 10) / max(n - 1, 1)
+    lines = {}
+    for name, values in series.items():
+        pts = [(gutter + i * step, 10 + plot_h - plot_h * v / top) for i, v in enumerate(values)]
+        lines[name] = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    xs = [(gutter + i * step, label) for i, label in enumerate(labels)]
+    ticks = [(10 + plot_h - plot_h * f, round(top * f)) for f in (0, 0.5, 1)]
+    return {"width": width, "height": height, "lines": lines, "xs": xs, "ticks": ticks,
+            "baseline": 10 + plot_h, "gutter": gutter}
