@@ -28,11 +28,11 @@ run: init
 	LMS_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev
-	$(BIN)/ruff check lms tests config.py wsgi.py
+	$(BIN)/ruff check lms tests bench config.py wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
-	$(BIN)/ruff check lms tests config.py wsgi.py
+	$(BIN)/ruff check lms tests bench config.py wsgi.py
 
 bench: install-dev
 	$(BIN)/python -m bench.run

@@ -37,6 +37,11 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     init_handlers(app)
     init_templating(app)
 
+    if app.config.get("BENCH"):
+        from lms.core.bench import init_bench
+
+        init_bench(app)
+
     from lms.cli import lms_cli
 
     app.cli.add_command(lms_cli)
@@ -65,6 +70,7 @@ def _register_features(app: Flask) -> None:
 
     importlib.import_module("lms.core.db")
     importlib.import_module("lms.core.models")
+    importlib.import_module("lms.core.versioning")
     for name in FEATURES:
         importlib.import_module(f"lms.{name}.models")
         views = importlib.import_module(f"lms.{name}.views")

@@ -16,6 +16,7 @@ os.environ.setdefault("LMS_ENV", "testing")
 
 from lms import create_app  # noqa: E402
 from lms.accounts.models import User  # noqa: E402
+from lms.core import cache  # noqa: E402
 from lms.extensions import db, limiter  # noqa: E402
 from lms.parks.models import Park, Room  # noqa: E402
 from lms.parks.services import load_parks  # noqa: E402
@@ -34,20 +35,32 @@ def _reset_schema(app) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if _is_sqlite_memory(app):
         db.create_all()
+        _install_triggers()
         return
     if uri not in _schema_ready:
         db.drop_all()
         with db.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS bump_reports_version() CASCADE")
         db.create_all()
+        _install_triggers()
         _schema_ready.add(uri)
     # otherwise the last test's teardown emptied the tables
+
+
+def _install_triggers() -> None:
+    """The report cache's version triggers, as migration 0007 makes them."""
+    from lms.core.cache import REPORT_TABLES
+    from lms.core.versioning import install
+
+    with db.engine.begin() as conn:
+        install(conn, REPORT_TABLES)
 
 
 def empty_tables() -> None:
     """Delete every row of every table, children first, in one round trip."""
     db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "data_versions"]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("; ".join(f'DELETE FROM "{t}"' for t in tables))
@@ -96,6 +109,7 @@ def app(app_overrides):
         load_parks()
         db.session.commit()
         limiter.reset()
+        cache.clear()
         yield app
         db.session.remove()
         if not _is_sqlite_memory(app):

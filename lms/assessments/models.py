@@ -85,7 +85,7 @@ class Question(db.Model):
     points: Mapped[float] = mapped_column(default=1)
     options: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"id", "text", "correct"}]
     accepted_answers: Mapped[list] = mapped_column(sa.JSON, default=list)
-    answer: Mapped[Any] = mapped_column(sa.JSON)  # true_false bool, numeric number
+    answer: Mapped[Any] = mapped_column(sa.JSON, nullable=True)  # true_false bool, numeric
     tolerance: Mapped[float | None]
     feedback: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -138,7 +138,7 @@ class Answer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempts.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
-    response: Mapped[Any] = mapped_column(sa.JSON)
+    response: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     points: Mapped[float | None]
     comment: Mapped[str | None] = mapped_column(sa.Text)
     graded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

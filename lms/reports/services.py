@@ -11,6 +11,7 @@ from lms.assessments.models import Assessment, Attempt
 from lms.attendance.models import AttendanceRecord
 from lms.catalogue.models import Course
 from lms.certificates.models import Certificate
+from lms.core.cache import cached
 from lms.core.errors import Forbidden
 from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
@@ -80,7 +81,12 @@ def _count(cond) -> sa.ColumnElement:
 
 
 def programme_figures(park_id: int | None = None) -> Programme:
-    """Enrolled, attending, assessed, completed, certified and attendance per park (5 queries)."""
+    """Enrolled, attending, assessed, completed, certified and attendance per park (cached)."""
+    return cached(("programme", park_id), lambda: _programme_figures(park_id))
+
+
+def _programme_figures(park_id: int | None) -> Programme:
+    """The figures of programme_figures, computed (5 queries)."""
     parks_stmt = sa.select(Park).order_by(Park.phase, Park.name)
     if park_id is not None:
         parks_stmt = parks_stmt.where(Park.id == park_id)
@@ -157,7 +163,12 @@ def _totals(parks: list[ParkFigures]) -> dict:
 
 
 def monthly_series(park_id: int | None = None, months: int = 12) -> dict:
-    """Completions and certificates per month, the last `months` months (2 queries)."""
+    """Completions and certificates per month, the last `months` months (cached)."""
+    return cached(("monthly", park_id, months), lambda: _monthly_series(park_id, months))
+
+
+def _monthly_series(park_id: int | None, months: int) -> dict:
+    """The series of monthly_series, computed (2 queries)."""
     today = park_today()
     labels = []
     y, m = today.year, today.month
@@ -190,7 +201,12 @@ def monthly_series(park_id: int | None = None, months: int = 12) -> dict:
 
 
 def pass_rates(park_id: int | None = None, trainer_id: int | None = None) -> list[dict]:
-    """Per course: learners assessed, learners who passed an assessment, pass rate (1 query)."""
+    """Per course: learners assessed, learners who passed an assessment, pass rate (cached)."""
+    return cached(("pass_rates", park_id, trainer_id), lambda: _pass_rates(park_id, trainer_id))
+
+
+def _pass_rates(park_id: int | None, trainer_id: int | None) -> list[dict]:
+    """The rows of pass_rates, computed (1 query)."""
     stmt = (sa.select(Course.id, Course.code, Course.title,
                       sa.func.count(sa.distinct(Attempt.user_id)),
                       sa.func.count(sa.distinct(sa.case((Attempt.passed.is_(True),
@@ -241,21 +257,35 @@ class LearnerAttendance:
 def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = None,
                        user_id: int | None = None, active_only: bool = True
                        ) -> list[LearnerAttendance]:
-    """Every learner's attendance per cohort in one query (sessions and records aggregated)."""
+    """Every learner's attendance per cohort in one query (sessions and records aggregated).
+
+    The aggregates are limited to the cohorts in scope first, so a learner's or a trainer's
+    figures cost what their own cohorts cost, not what the whole programme does.
+    """
     now = utcnow()
+    scope = sa.select(Cohort.id).where(*_park_filter(Cohort.park_id, park_id))
+    if active_only:
+        scope = scope.where(Cohort.status.in_(ACTIVE_COHORT))
+    if trainer_id is not None:
+        scope = scope.where(Cohort.trainer_id == trainer_id)
+    if user_id is not None:
+        scope = scope.where(Cohort.id.in_(sa.select(Enrollment.cohort_id)
+                                          .where(Enrollment.user_id == user_id)))
     held_case = sa.case((ClassSession.starts_at <= now, 1), else_=0)
     sessions = (sa.select(ClassSession.cohort_id.label("cohort_id"),
                           sa.func.sum(held_case).label("held"),
                           sa.func.sum(1 - held_case).label("upcoming"))
-                .where(ClassSession.status == "scheduled").group_by(ClassSession.cohort_id)
-                .subquery())
+                .where(ClassSession.status == "scheduled", ClassSession.cohort_id.in_(scope))
+                .group_by(ClassSession.cohort_id).subquery())
     attended = sa.func.sum(sa.case((AttendanceRecord.status.in_(("present", "late")), 1), else_=0))
     excused = sa.func.sum(sa.case((AttendanceRecord.status == "excused", 1), else_=0))
     records = (sa.select(ClassSession.cohort_id.label("cohort_id"),
                          AttendanceRecord.user_id.label("user_id"),
                          attended.label("attended"), excused.label("excused"))
                .join(ClassSession, ClassSession.id == AttendanceRecord.session_id)
-               .where(ClassSession.status == "scheduled", ClassSession.starts_at <= now)
+               .where(ClassSession.status == "scheduled", ClassSession.starts_at <= now,
+                      ClassSession.cohort_id.in_(scope),
+                      *([AttendanceRecord.user_id == user_id] if user_id is not None else []))
                .group_by(ClassSession.cohort_id, AttendanceRecord.user_id).subquery())
     stmt = (sa.select(Enrollment.user_id, User.full_name, User.email, Cohort.id, Cohort.name,
                       Course.code, Cohort.park_id, Course.min_attendance_percent,
@@ -268,20 +298,19 @@ def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = N
             .outerjoin(sessions, sessions.c.cohort_id == Cohort.id)
             .outerjoin(records, sa.and_(records.c.cohort_id == Cohort.id,
                                         records.c.user_id == Enrollment.user_id))
-            .where(Enrollment.status.in_(IN_COHORT), *_park_filter(Cohort.park_id, park_id))
+            .where(Enrollment.status.in_(IN_COHORT), Cohort.id.in_(scope))
             .order_by(Cohort.id, User.full_name))
     if active_only:
-        stmt = stmt.where(Cohort.status.in_(ACTIVE_COHORT), Enrollment.status == "enrolled")
-    if trainer_id is not None:
-        stmt = stmt.where(Cohort.trainer_id == trainer_id)
+        stmt = stmt.where(Enrollment.status == "enrolled")
     if user_id is not None:
         stmt = stmt.where(Enrollment.user_id == user_id)
     return [LearnerAttendance(*row) for row in db.session.execute(stmt)]
 
 
 def at_risk_learners(**scope) -> list[LearnerAttendance]:
-    """The learners flagged at risk, in the given scope."""
-    return [row for row in learner_attendance(**scope) if row.at_risk]
+    """The learners flagged at risk, in the given scope (cached)."""
+    return cached(("at_risk", *sorted(scope.items())),
+                  lambda: [row for row in learner_attendance(**scope) if row.at_risk])
 
 
 def attendance_by_park(park_id: int | None = None) -> dict[int, float | None]:
