@@ -34,28 +34,27 @@ def at_risk(attended: int, excused: int, held: int, upcoming: int, threshold: fl
 class Bar:
     label: str
     value: float
-    x: float
     y: float
     width: float
-    height: float
-    target: float | None = None  # y of the target line, if any
+    target_x: float | None = None  # x of the target mark, if any
 
 
-def bar_chart(items: list[tuple[str, float, float | None]], width: int = 640, height: int = 240,
-              gutter: int = 40) -> dict:
-    """Geometry of a vertical bar chart: items are (label, value, target or None)."""
+def bar_chart(items: list[tuple[str, float, float | None]], width: int = 640,
+              label_width: int = 110, row: int = 26) -> dict:
+    """Geometry of a horizontal bar chart: items are (label, value, target or None).
+
+    Horizontal bars keep twelve park names readable on a phone.
+    """
     top = max([v for _, v, _ in items] + [t or 0 for _, _, t in items] + [1])
-    plot_h = height - gutter - 10
-    slot = (width - gutter) / max(len(items), 1)
+    plot_w = width - label_width - 50
     bars = []
     for i, (label, value, target) in enumerate(items):
-        h = plot_h * value / top
-        ty = None if target is None else 10 + plot_h - plot_h * target / top
-        bars.append(Bar(label, value, gutter + i * slot + slot * 0.15, 10 + plot_h - h,
-                        slot * 0.7, h, ty))
-    ticks = [(10 + plot_h - plot_h * f, round(top * f)) for f in (0, 0.5, 1)]
-    return {"width": width, "height": height, "bars": bars, "ticks": ticks,
-            "baseline": 10 + plot_h, "gutter": gutter, "slot": slot}
+        tx = None if target is None else label_width + plot_w * target / top
+        bars.append(Bar(label, value, 8 + i * row, plot_w * value / top, tx))
+    height = 8 + len(items) * row + 24
+    ticks = [(label_width + plot_w * f, round(top * f)) for f in (0, 0.5, 1)]
+    return {"width": width, "height": height, "bars": bars, "ticks": ticks, "row": row,
+            "bar_h": row * 0.6, "label_width": label_width, "axis_y": height - 20}
 
 
 def line_chart(series: dict[str, list[float]], labels: list[str], width: int = 640,

@@ -74,9 +74,10 @@ def test_rules_percentages_and_risk():
 
 
 def test_chart_geometry():
-    chart = rules.bar_chart([("A", 50, 100), ("B", 100, None)], width=200, height=140)
+    chart = rules.bar_chart([("A", 50, 100), ("B", 100, None)], width=300)
     a, b = chart["bars"]
-    assert b.height == 2 * a.height and b.y < a.y and a.target < a.y and b.target is None
+    assert b.width == 2 * a.width and b.y > a.y and a.target_x > chart["label_width"] + a.width
+    assert b.target_x is None
     line = rules.line_chart({"x": [0, 5, 10]}, ["1", "2", "3"], width=200, height=140)
     assert len(line["lines"]["x"].split()) == 3
 
