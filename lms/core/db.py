@@ -5,6 +5,7 @@ import sqlite3
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from lms.extensions import db
 
@@ -32,6 +33,18 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _context):
+    """Remember that this transaction wrote something (lock_for_update must not discard it)."""
+    session.info["lms_wrote"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flush(session, transaction):
+    if transaction.parent is None:
+        session.info.pop("lms_wrote", None)
+
+
 def is_sqlite() -> bool:
     """True when the session's engine is SQLite."""
     return db.session.get_bind().dialect.name == "sqlite"
@@ -45,9 +58,10 @@ def lock_for_update(model, ident):
     the use case changes anything.
     """
     session = db.session
+    if session.new or session.dirty or session.deleted or session.info.get("lms_wrote"):
+        # on SQLite the restart would silently drop that work; refuse on every engine alike
+        raise RuntimeError("lock_for_update must come before any change in the request")
     if is_sqlite():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("lock_for_update must come before any change in the request")
         session.rollback()
         session.connection(execution_options={IMMEDIATE: True})
         return session.get(model, ident, populate_existing=True)
