@@ -41,7 +41,8 @@ def _reset_schema(app) -> None:
         db.drop_all()
         with db.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-            conn.exec_driver_sql("DROP FUNCTION IF EXISTS bump_reports_version() CASCADE")
+            if conn.dialect.name == "postgresql":  # SQLite files (race tests) have no functions
+                conn.exec_driver_sql("DROP FUNCTION IF EXISTS bump_reports_version() CASCADE")
         db.create_all()
         _install_triggers()
         _schema_ready.add(uri)
