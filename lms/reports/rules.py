@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from lms.attendance import rules as attendance_rules
+
 
 def share(part: float, whole: float) -> float | None:
     """part / whole as a percentage with one decimal, None when whole is 0."""
@@ -11,23 +13,19 @@ def share(part: float, whole: float) -> float | None:
 
 
 def attendance_percent(attended: int, excused: int, held: int) -> float | None:
-    """(present + late) / (held sessions - excused), as DESIGN.md defines it."""
-    return share(attended, held - excused)
+    """(present + late) / (held - excused), one decimal: the attendance feature's rule."""
+    return attendance_rules.rounded(attendance_rules.attendance_percent(attended, 0, excused, held))
 
 
 def best_possible_percent(attended: int, excused: int, held: int, upcoming: int) -> float | None:
-    """The percentage if every session still to come is attended."""
-    return share(attended + upcoming, held + upcoming - excused)
+    """The percentage if every session still to come is attended, one decimal."""
+    return attendance_rules.rounded(
+        attendance_rules.best_possible_percent(attended, 0, excused, held, upcoming))
 
 
 def at_risk(attended: int, excused: int, held: int, upcoming: int, threshold: float) -> bool:
-    """At risk: cannot reach the threshold any more, or below it after a quarter of the sessions."""
-    best = best_possible_percent(attended, excused, held, upcoming)
-    if best is not None and best < threshold:
-        return True
-    current = attendance_percent(attended, excused, held)
-    total = held + upcoming
-    return current is not None and total > 0 and held * 4 >= total and current < threshold
+    """The attendance feature's at-risk rule, on aggregated counts."""
+    return attendance_rules.is_at_risk(attended, 0, excused, held, upcoming, threshold)
 
 
 @dataclass(frozen=True)
