@@ -63,6 +63,22 @@ class Course(db.Model):
     def skills(self) -> list[str]:
         return [s.name for s in self.skill_rows]
 
+    @property
+    def summary_html(self):
+        """The summary's Markdown, rendered and sanitised (safe to show)."""
+        from lms.catalogue.markdown import render_markdown
+
+        return render_markdown(self.summary)
+
+    @property
+    def prerequisite_ids(self) -> list[int]:
+        return [p.id for p in self.prerequisites]
+
+    @property
+    def module_hours(self) -> float:
+        """The hours of the outline's modules added up."""
+        return sum(m.hours or 0 for m in self.modules)
+
     def serves(self, learner_track: str | None) -> bool:
         """True if a learner of this track may take the course."""
         return learner_track is not None and self.track in (learner_track, "both")
@@ -109,6 +125,13 @@ class CourseModule(db.Model):
 
     course = relationship(Course, back_populates="modules")
 
+    @property
+    def description_html(self):
+        """The description's Markdown, rendered and sanitised (safe to show)."""
+        from lms.catalogue.markdown import render_markdown
+
+        return render_markdown(self.description, shift=3)  # shown under the module's h3
+
 
 class Track(db.Model):
     """A learning path: an ordered list of courses for one audience."""
@@ -129,6 +152,21 @@ class Track(db.Model):
     @property
     def courses(self) -> list[Course]:
         return [i.course for i in self.items]
+
+    @property
+    def course_ids(self) -> list[int]:
+        return [i.course_id for i in self.items]
+
+    @property
+    def total_hours(self) -> int:
+        return sum(i.course.duration_hours for i in self.items)
+
+    @property
+    def description_html(self):
+        """The description's Markdown, rendered and sanitised (safe to show)."""
+        from lms.catalogue.markdown import render_markdown
+
+        return render_markdown(self.description)
 
     def can_manage(self, user) -> bool:
         """Admins and the trainer who built it edit a track."""
