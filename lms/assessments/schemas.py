@@ -1,0 +1,184 @@
+"""Marshmallow schemas of the assessments API, and the JSON shapes of its answers.
+
+Learner shapes never carry answer keys or correctness (`correct`, `accepted_answers`, `answer`,
+`tolerance`, `feedback`, per-answer points) until review is allowed.
+"""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from lms.assessments.models import GRADING_METHODS, QUESTION_KINDS, REVIEW_MODES
+
+
+class OptionInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    correct = fields.Boolean(load_default=False)
+
+
+class QuestionInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))
+    prompt = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    points = fields.Float(load_default=1.0, allow_nan=False)
+    options = fields.List(fields.Nested(OptionInSchema), load_default=list)
+    accepted_answers = fields.List(fields.String(), load_default=list)
+    answer = fields.Raw(load_default=None, allow_none=True)
+    tolerance = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+    feedback = fields.String(load_default=None, allow_none=True)
+
+
+class AssessmentInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    required = fields.Boolean(load_default=True)
+    pass_percent = fields.Integer(strict=True, load_default=50,
+                                  validate=validate.Range(min=0, max=100))
+    max_attempts = fields.Integer(strict=True, load_default=1,
+                                  validate=validate.Range(min=1, max=100))
+    grading = fields.String(load_default="highest", validate=validate.OneOf(GRADING_METHODS))
+    time_limit_minutes = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                        validate=validate.Range(min=1, max=1440))
+    opens_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    closes_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    shuffle_questions = fields.Boolean(load_default=False)
+    shuffle_options = fields.Boolean(load_default=False)
+    draw_count = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                validate=validate.Range(min=1, max=500))
+    review = fields.String(load_default="after_submit", validate=validate.OneOf(REVIEW_MODES))
+    questions = fields.List(fields.Nested(QuestionInSchema), load_default=list)
+
+
+class AnswerInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # points, correct, score sent by a client are dropped here
+
+    question_id = fields.Integer(strict=True, required=True)
+    response = fields.Raw(required=True, allow_none=True)
+
+
+class AnswersInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    answers = fields.List(fields.Nested(AnswerInSchema), required=True,
+                          validate=validate.Length(max=500))
+
+
+class GradeInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    question_id = fields.Integer(strict=True, required=True)
+    points = fields.Float(required=True, allow_nan=False)
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=5000))
+
+
+class GradesInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    grades = fields.List(fields.Nested(GradeInSchema), required=True,
+                         validate=validate.Length(min=1, max=200))
+
+
+class ListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# output shapes --------------------------------------------------------------------------------------
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def question_full(q) -> dict:
+    """A question with its answer key (staff, or a learner in review)."""
+    return {"id": q.id, "position": q.position, "kind": q.kind, "prompt": q.prompt,
+            "points": q.points,
+            "options": [{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct"))}
+                        for o in q.options or []],
+            "accepted_answers": list(q.accepted_answers or []), "answer": q.answer,
+            "tolerance": q.tolerance, "feedback": q.feedback}
+
+
+def question_learner(q, options: list[dict]) -> dict:
+    """A question as a learner sees it while answering: no key, options in the attempt's order."""
+    return {"id": q.id, "kind": q.kind, "prompt": q.prompt, "points": q.points,
+            "options": [{"id": o["id"], "text": o["text"]} for o in options]}
+
+
+def _settings(a) -> dict:
+    return {"id": a.id, "course_id": a.course_id, "title": a.title, "required": a.required,
+            "pass_percent": a.pass_percent, "max_attempts": a.max_attempts,
+            "grading": a.grading, "time_limit_minutes": a.time_limit_minutes,
+            "opens_at": _iso(a.opens_at), "closes_at": _iso(a.closes_at),
+            "shuffle_questions": a.shuffle_questions, "shuffle_options": a.shuffle_options,
+            "draw_count": a.draw_count, "review": a.review}
+
+
+def assessment_full(a) -> dict:
+    """An assessment for its staff: settings and every question with its key."""
+    body = _settings(a)
+    body["questions"] = [question_full(q) for q in a.questions]
+    return body
+
+
+def result_body(r) -> dict:
+    """An AssessmentResult as JSON."""
+    return {"percent": r.percent, "passed": r.passed, "status": r.status}
+
+
+def attempt_summary(t) -> dict:
+    """An attempt's totals, without per-question detail."""
+    return {"id": t.id, "number": t.number, "status": t.status,
+            "started_at": _iso(t.started_at), "deadline_at": _iso(t.deadline_at),
+            "submitted_at": _iso(t.submitted_at), "score": t.score, "max_score": t.max_score,
+            "percent": t.percent, "passed": t.passed}
+
+
+def assessment_learner(a, state: dict) -> dict:
+    """An assessment for an enrolled learner: settings (their window), their attempts, no keys.
+
+    The questions themselves are only handed out inside an attempt.
+    """
+    body = _settings(a)
+    body["opens_at"], body["closes_at"] = _iso(state["opens_at"]), _iso(state["closes_at"])
+    body["question_count"] = min(a.draw_count or len(a.questions), len(a.questions))
+    body["window"] = state["window"]
+    body["attempts"] = [attempt_summary(t) for t in state["attempts"]]
+    body["attempts_left"] = state["attempts_left"]
+    body["result"] = result_body(state["result"])
+    return body
+
+
+def submit_result(t) -> dict:
+    """The body of a submit: status, score, max_score, percent, passed."""
+    return {"id": t.id, "status": t.status, "score": t.score, "max_score": t.max_score,
+            "percent": t.percent, "passed": t.passed}
+
+
+def attempt_body(t, questions: list, options_of, *, with_key: bool) -> dict:
+    """An attempt: its questions and answers; points, comments and keys only `with_key`."""
+    body = attempt_summary(t)
+    body.update({"assessment_id": t.assessment_id, "user_id": t.user_id, "review": with_key})
+    body["questions"] = [question_full(q) if with_key else question_learner(q, options_of(q))
+                         for q in questions]
+    answers = []
+    for a in sorted(t.answers, key=lambda a: a.question_id):
+        item = {"question_id": a.question_id, "response": a.response}
+        if with_key or a.graded_at is not None:  # a trainer's essay mark is no answer key
+            item.update({"points": a.points, "comment": a.comment})
+        answers.append(item)
+    body["answers"] = answers
+    return body
