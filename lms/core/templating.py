@@ -9,8 +9,8 @@ from lms.core.timeutil import PARK_TZ, as_utc
 def nav_items():
     """The navigation entries the current user may use: each feature's views.NAV, in order.
 
-    An entry is (endpoint, label, roles), roles None meaning everyone logged in and
-    "public" meaning visitors too.
+    An entry is (endpoint, label, roles): roles None means everyone logged in, "public" visitors
+    too, and a tuple those roles ("anonymous" in it: visitors as well).
     """
     import sys
 
@@ -20,8 +20,11 @@ def nav_items():
     for name in FEATURES:
         views = sys.modules.get(f"lms.{name}.views")
         for endpoint, label, roles in getattr(views, "NAV", ()):
-            if roles == "public" or (current_user.is_authenticated and (
-                    roles is None or current_user.role in roles)):
+            if not current_user.is_authenticated:
+                shown = roles == "public" or (roles is not None and "anonymous" in roles)
+            else:
+                shown = roles in (None, "public") or current_user.role in roles
+            if shown:
                 items.append((endpoint, label))
     return items
 
