@@ -114,9 +114,9 @@ def pages(ids: dict) -> list[dict]:
         {"name": "catalogue", "path": "/courses", "who": None, "group": "public"},
         {"name": "course page", "path": f"/courses/{ids['course_code']}", "who": None,
          "group": "public"},
-        {"name": "cohort register", "path": f"/sessions/{session}/register", "who": trainer,
-         "group": "staff"},
-        {"name": "cohort attendance summary", "path": f"/cohorts/{cohort}/attendance",
+        {"name": "cohort register", "path": f"/attendance/sessions/{session}/register",
+         "who": trainer, "group": "staff"},
+        {"name": "cohort attendance summary", "path": f"/attendance/cohorts/{cohort}",
          "who": trainer, "group": "staff"},
         {"name": "gradebook", "path": f"/cohorts/{cohort}/gradebook", "who": trainer,
          "group": "staff"},
@@ -198,11 +198,12 @@ def measure_site(url: str, ids: dict, seconds: float) -> tuple[dict, float]:
         server.stop()
 
 
-def extras() -> dict:
+def extras(url: str) -> dict:
     """Figures measured in process: PDF cost, CSV import, clash check."""
     code = "import json; from bench.extras import measure; print(json.dumps(measure()))"
     done = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**os.environ, "LMS_ENV": "development", "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "LMS_ENV": "development", "PYTHONPATH": str(ROOT),
+                               "BENCH_URL": url})
     if done.returncode:
         return {"error": done.stderr[-2000:]}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -224,7 +225,7 @@ def main() -> None:
     log(f"== full data set: {SECONDS:.0f} s per page, {CONCURRENCY} connections, 2 workers")
     full, rss = measure_site(url, ids, SECONDS)
     log("== in-process figures")
-    other = extras()
+    other = extras(url)
     report = summarise(full, small, rss, other, ids, generation, url)
     write(report)
 

@@ -13,6 +13,7 @@ from lms.assessments.forms import (
     park_to_aware,
 )
 from lms.core.csvutil import csv_response
+from lms.core.db import commit_if_written
 from lms.core.errors import Conflict, DomainError, ValidationFailed
 from lms.core.forms import apply_errors
 from lms.core.permissions import (
@@ -103,7 +104,7 @@ def show_assessment(assessment_id: int):
     if not current_user.is_learner:
         abort(403)
     state = services.learner_state(current_user, assessment)  # 404 unless enrolled
-    db.session.commit()
+    commit_if_written()  # overdue attempts finalised
     return render_template("assessments/assessment_learner.html", assessment=assessment,
                            state=state, button=PlainForm())
 
@@ -377,7 +378,7 @@ def show_attempt(attempt_id: int):
     """An attempt's result; its review (answer key) when allowed; everything for staff."""
     attempt = services.visible_attempt(current_user, attempt_id)
     services.finalise_if_overdue(attempt)
-    db.session.commit()
+    commit_if_written()  # overdue attempts finalised
     own = attempt.user_id == current_user.id
     review = not own or services.review_allowed(attempt)
     return render_template("assessments/attempt.html", attempt=attempt, own=own, review=review,
@@ -393,7 +394,7 @@ def show_attempt(attempt_id: int):
 def my_grades():
     """The learner's own grades across their courses."""
     items = services.my_grades(current_user)
-    db.session.commit()
+    commit_if_written()  # overdue attempts finalised
     return render_template("assessments/my_grades.html", items=items)
 
 
@@ -459,7 +460,7 @@ def gradebook(cohort_id: int):
     """Learners by assessments of a cohort, with each result by grading method."""
     cohort = services.get_cohort(cohort_id)
     assessments, rows = services.gradebook(current_user, cohort)
-    db.session.commit()
+    commit_if_written()  # overdue attempts finalised
     return render_template("assessments/gradebook.html", cohort=cohort,
                            assessments=assessments, rows=rows)
 
@@ -470,7 +471,7 @@ def export_gradebook(cohort_id: int):
     """The gradebook as CSV (formula-safe)."""
     cohort = services.get_cohort(cohort_id)
     assessments, rows = services.gradebook(current_user, cohort)
-    db.session.commit()
+    commit_if_written()  # overdue attempts finalised
     header = ["learner", "email"]
     for a in assessments:
         header += [f"{a.title} (%)", f"{a.title} passed", f"{a.title} status"]

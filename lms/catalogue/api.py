@@ -32,13 +32,13 @@ blp = api_blueprint("catalogue_api", __name__, "Catalogue")
 @blp.response(200, CoursePageSchema)
 def list_courses(args):
     """The catalogue (anyone); drafts only for staff. status: published (default), archived,
-    draft, any."""
+    draft, any. Items carry no module outline: GET /courses/{id} has it."""
     filters = services.CatalogueFilters(
         q=args.get("q"), track=args.get("track"), level=args.get("level"),
         skill=args.get("skill"), park_id=args.get("park_id"), status=args.get("status"),
         owner_id=args.get("owner_id"), track_id=args.get("track_id"))
     return services.catalogue_page(current_user, filters, args["page"], args["per_page"],
-                                   with_outline=True).envelope()
+                                   with_prerequisites=True).envelope()
 
 
 @blp.route("/courses", methods=["POST"])

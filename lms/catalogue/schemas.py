@@ -96,8 +96,15 @@ class CourseQuerySchema(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class CourseListItemSchema(CourseSchema):
+    """A course in a list: everything but the module outline."""
+
+    class Meta:
+        exclude = ("modules",)
+
+
 class CoursePageSchema(Schema):
-    items = fields.List(fields.Nested(CourseSchema))
+    items = fields.List(fields.Nested(CourseListItemSchema))
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()

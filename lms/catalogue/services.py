@@ -372,11 +372,13 @@ def catalogue_query(user, f: CatalogueFilters) -> sa.Select:
 
 
 def catalogue_page(user, f: CatalogueFilters, page: int, per_page: int,
-                   with_outline: bool = False) -> Page:
+                   with_outline: bool = False, with_prerequisites: bool = False) -> Page:
     """One page of the catalogue: a fixed number of queries whatever the number of courses."""
     opts = [selectinload(Course.skill_rows)]
     if with_outline:
-        opts += [selectinload(Course.modules), selectinload(Course.prerequisites)]
+        opts.append(selectinload(Course.modules))
+    if with_outline or with_prerequisites:
+        opts.append(selectinload(Course.prerequisites))
     return paginate(catalogue_query(user, f).options(*opts), page, per_page)
 
 

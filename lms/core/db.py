@@ -6,10 +6,19 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from lms.extensions import db
 
 IMMEDIATE = "lms_sqlite_immediate"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number in a URL names nothing
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs, bounded to the database's INTEGER range (404 beyond, no overflow)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 @event.listens_for(Engine, "connect")
@@ -69,3 +78,16 @@ def lock_for_update(model, ident):
         sa.select(model).where(model.id == ident).with_for_update().execution_options(
             populate_existing=True)
     ).scalar_one_or_none()
+
+
+def commit_if_written() -> bool:
+    """Commit only when the request changed something (a GET that may finalise, say).
+
+    A commit expires every loaded object; skipping an empty one spares the page from reloading
+    them row by row.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted or session.info.get("lms_wrote"):
+        session.commit()
+        return True
+    return False
