@@ -57,6 +57,7 @@ class Config:
     API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", 12)))
     SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
     LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000")
+    LMS_VERIFY_RATE_LIMIT = os.environ.get("LMS_VERIFY_RATE_LIMIT", "60 per minute")
     LMS_URDU_FONT = os.environ.get(
         "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
     )
