@@ -88,7 +88,7 @@ def seed(users: dict, parks: dict) -> None:
         started = park_to_utc(past.end_date, past.start_time)
         for i, enrolment in enumerate(learners):
             _attempt(exam, past, enrolment.user_id, started + timedelta(minutes=5 * i),
-                     quality=(2, 1, 0)[i], grader=past.trainer_id if i else None)
+                     quality=(2, 1, 0)[i], grader=None if i == 1 else past.trainer_id)
 
 
 def _attempt(exam: Assessment, cohort: Cohort, user_id: int, started, quality: int,
