@@ -19,6 +19,9 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     app.config.from_object(config_for(env))
     if overrides:
         app.config.update(overrides)
+    from lms.core.db import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

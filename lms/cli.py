@@ -108,3 +108,42 @@ def seed_demo_command():
     click.echo("Demo programme created. These passwords are shown only now:")
     for email, password in passwords.items():
         click.echo(f"  {email:<36} {password}")
+
+
+@lms_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@with_appcontext
+def backup_command(file: Path, force: bool):
+    """Write a consistent backup of the whole database to FILE (SQLite or pg_dump custom)."""
+    from lms.core.backup import BackupError, backup
+
+    if file.exists() and not force:
+        raise click.ClickException(f"{file} exists; choose another name or add --force.")
+    try:
+        click.echo(backup(db.engine, file))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@lms_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the current data without asking.")
+@with_appcontext
+def restore_command(file: Path, yes: bool):
+    """Replace ALL data of the configured database with the backup FILE."""
+    from lms.core.backup import BackupError, restore
+
+    target = db.engine.url.render_as_string(hide_password=True)
+    try:
+        confirmed = yes or click.confirm(f"Replace every row of {target} with {file}?",
+                                         default=False)
+    except click.Abort:  # no answer (no terminal, end of input)
+        confirmed = False
+    if not confirmed:
+        raise click.ClickException("Nothing restored (confirm, or pass --yes).")
+    db.session.remove()
+    try:
+        click.echo(restore(db.engine, file))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.assessments.models import QUESTION_KINDS
 from lms.core.timeutil import PARK_TZ, to_park
@@ -40,10 +40,10 @@ class AssessmentForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     required = BooleanField("Required to complete the course", default=True)
     pass_percent = IntegerField("Pass mark (%)", default=50,
-                                validators=[DataRequired(message="Give a pass mark."),
+                                validators=[InputRequired(message="Give a pass mark."),
                                             NumberRange(min=0, max=100)])
     max_attempts = IntegerField("Attempts allowed", default=1,
-                                validators=[DataRequired(), NumberRange(min=1, max=100)])
+                                validators=[InputRequired(), NumberRange(min=1, max=100)])
     grading = SelectField("Result from", choices=GRADING_LABELS, default="highest")
     time_limit_minutes = IntegerField("Time limit (minutes)", validators=[
         Optional(), NumberRange(min=1, max=1440)], description="Leave empty for no limit.")
@@ -84,7 +84,7 @@ class QuestionForm(FlaskForm):
     kind = SelectField("Kind", choices=[(k, KIND_LABELS[k]) for k in QUESTION_KINDS])
     prompt = TextAreaField("Question", validators=[DataRequired(), Length(max=5000)])
     points = FloatField("Points", default=1, validators=[
-        DataRequired(message="Give the points."), NumberRange(min=0, max=1000)])
+        InputRequired(message="Give the points."), NumberRange(min=0, max=1000)])
     options = TextAreaField(
         "Options (choice questions)",
         description="One option per line; start each correct option with * "

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.catalogue.rules import AUDIENCES, COURSE_TRACKS, LEVELS
 
@@ -40,10 +40,10 @@ class CourseForm(FlaskForm):
     track = SelectField("Track", choices=[(t, TRACK_LABELS[t]) for t in COURSE_TRACKS])
     level = SelectField("Level", choices=[(lv, lv.title()) for lv in LEVELS])
     duration_hours = IntegerField("Duration (hours)",
-                                  validators=[DataRequired(), NumberRange(min=1, max=2000)])
+                                  validators=[InputRequired(), NumberRange(min=1, max=2000)])
     min_attendance_percent = IntegerField(
         "Minimum attendance (%)", default=75,
-        validators=[DataRequired(message="A percentage from 0 to 100."),
+        validators=[InputRequired(message="A percentage from 0 to 100."),
                     NumberRange(min=0, max=100)])
     skills = StringField("Skills", validators=[Optional(), Length(max=2000)],
                          description="Comma-separated, e.g. aws, docker, linux.")

@@ -79,6 +79,8 @@ def get_certificate(code):
 
 
 @blp.route("/certificates/<code>/pdf", methods=["GET"])
+@blp.alt_response(200, schema={"type": "string", "format": "binary"}, success=True,
+                  description="The certificate's PDF.", content_type="application/pdf")
 def download_pdf(code):
     """The frozen PDF (the holder, staff)."""
     cert = services.get_viewable(require_login(), code)

@@ -11,12 +11,16 @@ class IssueForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason for revoking", validators=[DataRequired(), Length(min=3, max=500)],
+    reason = TextAreaField("Reason for revoking", validators=[
+        DataRequired(message="Give the reason for revoking (3 to 500 characters)."),
+        Length(min=3, max=500, message="The reason takes 3 to 500 characters.")],
                            description="Kept in the audit trail; not shown to the public.")
 
 
 class ReissueForm(FlaskForm):
-    reason = TextAreaField("What was corrected", validators=[DataRequired(), Length(min=3, max=500)],
+    reason = TextAreaField("What was corrected", validators=[
+        DataRequired(message="Say what was corrected (3 to 500 characters)."),
+        Length(min=3, max=500, message="The reason takes 3 to 500 characters.")],
                            description="The new certificate is printed from the current name and "
                                        "course details; the old code then shows as superseded.")
 

@@ -25,7 +25,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
     def generate():
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(header)
+        writer.writerow([safe_cell(h) for h in header])  # headers may hold titles users typed
         for row in rows:
             writer.writerow([safe_cell(v) for v in row])
             if buf.tell() > 16384:
@@ -42,10 +42,14 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
 def decode_upload(data: bytes) -> str:
     """Decode an uploaded CSV (UTF-8, with or without BOM), refusing other encodings."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed("The file is not UTF-8 text; save it as CSV UTF-8 and try again.",
                                fields={"file": ["Not UTF-8 text."]}) from None
+    if "\x00" in text:  # PostgreSQL cannot store it, and no CSV text needs it
+        raise ValidationFailed("The file contains NUL characters; save it as CSV UTF-8 and try "
+                               "again.", fields={"file": ["Contains NUL characters."]})
+    return text
 
 
 def read_rows(text: str, required: list[str]) -> list[dict[str, str]]:

@@ -66,6 +66,13 @@ def html_error(status: int, message: str):
                            request_id=getattr(g, "request_id", None)), status
 
 
+def _out_of_range(exc: Exception) -> bool:
+    """A number too large for the database's integers (SQLite: OverflowError; PostgreSQL 22003)."""
+    if isinstance(exc, OverflowError):
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "22003"
+
+
 def init_handlers(app: Flask) -> None:
     """Register the handlers (after flask-smorest, so these win)."""
 
@@ -106,6 +113,11 @@ def init_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http(exc)
+        if _out_of_range(exc):  # e.g. ?owner_id=99999999999999999999: the client's mistake
+            from lms.extensions import db
+            db.session.rollback()
+            msg = "A number in the request is too large or too small."
+            return json_error(422, msg) if wants_json() else html_error(422, msg)
         log.exception("unhandled error (request %s)", getattr(g, "request_id", "-"))
         from lms.extensions import db
         db.session.rollback()

@@ -9,6 +9,7 @@ from lms.core.errors import ValidationFailed
 from lms.extensions import db
 
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000  # beyond it the offset overflows the database's integers
 
 
 @dataclass
@@ -46,7 +47,7 @@ def page_args(default_per_page: int = 50) -> tuple[int, int]:
     except ValueError:
         raise ValidationFailed("page and per_page must be whole numbers",
                                fields={"page": ["Must be a whole number."]}) from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationFailed(f"page must be at least 1 and per_page between 1 and {MAX_PER_PAGE}",
                                fields={"per_page": [f"Between 1 and {MAX_PER_PAGE}."]})
     return page, per_page

@@ -4,7 +4,7 @@ from functools import cache
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from lms.core.pagination import MAX_PER_PAGE
+from lms.core.pagination import MAX_PAGE, MAX_PER_PAGE
 
 
 class PageArgsSchema(Schema):
@@ -13,7 +13,7 @@ class PageArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 

@@ -36,6 +36,33 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def _nul_paths(value, path: str) -> list[str]:
+    """Paths (a.b.0) of the JSON strings and keys holding a NUL character."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        out = []
+        for k, v in value.items():
+            sub = f"{path}.{k}" if path else str(k)
+            out += [sub] if "\x00" in str(k) else _nul_paths(v, sub)
+        return out
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_paths(v, f"{path}.{i}" if path
+                                                                  else str(i))]
+    return []
+
+
+def nul_inputs() -> list[str]:
+    """Names of the query, form or JSON inputs that carry a NUL character (uploaded files are
+    checked where they are decoded: lms.core.csvutil.decode_upload)."""
+    bad = [k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v]
+    if request.method in WRITE_METHODS:
+        bad += [k for k, v in request.form.items(multi=True) if "\x00" in k or "\x00" in v]
+        if request.is_json:
+            bad += _nul_paths(request.get_json(silent=True), "")
+    return [name.replace("\x00", "") or "?" for name in dict.fromkeys(bad)]
+
+
 def _cookie_authenticated(app: Flask) -> bool:
     """True when the request carries a logged-in session or a remember-me cookie."""
     remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -59,6 +86,20 @@ def init_security(app: Flask) -> None:
         if request.path.startswith("/api/") and not _cookie_authenticated(app):
             return  # an API call with no login cookie carries no ambient authority to abuse
         csrf.protect()
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text (a 500 otherwise); no text field needs one
+        bad = nul_inputs()
+        if not bad:
+            return None
+        from lms.core.handlers import html_error, json_error, wants_json
+
+        message = f"Remove the NUL character from: {', '.join(bad)}."
+        if wants_json():
+            return json_error(422, message, fields={name: ["Contains a NUL character."]
+                                                    for name in bad})
+        return html_error(422, message)
 
     @app.after_request
     def _headers(resp):

@@ -2,12 +2,14 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class RoomForm(FlaskForm):
     name = StringField("Room name", validators=[DataRequired(), Length(max=120)])
-    capacity = IntegerField("Seats", validators=[DataRequired(), NumberRange(min=1, max=500)])
+    capacity = IntegerField("Seats", validators=[  # InputRequired: 0 is "too few", not "missing"
+        InputRequired(message="Give the number of seats."),
+        NumberRange(min=1, max=500, message="Seats: a whole number from 1 to 500.")])
 
 
 class HolidayForm(FlaskForm):
@@ -18,6 +20,6 @@ class HolidayForm(FlaskForm):
 
 class TargetsForm(FlaskForm):
     student_target = IntegerField("Student target",
-                                  validators=[DataRequired(), NumberRange(min=0, max=100000)])
+                                  validators=[InputRequired(), NumberRange(min=0, max=100000)])
     faculty_target = IntegerField("Faculty target",
-                                  validators=[DataRequired(), NumberRange(min=0, max=100000)])
+                                  validators=[InputRequired(), NumberRange(min=0, max=100000)])

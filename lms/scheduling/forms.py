@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.scheduling.rules import DAY_LABELS, WEEKDAYS
 
@@ -29,7 +29,7 @@ class CohortForm(FlaskForm):
                        description="For example “Spring 2026 evening batch”.")
     trainer_id = SelectField("Trainer", coerce=_int_or_none, validators=[DataRequired()])
     room_id = SelectField("Room", coerce=_int_or_none, validators=[DataRequired()])
-    capacity = IntegerField("Seats", validators=[DataRequired(), NumberRange(min=1, max=500)],
+    capacity = IntegerField("Seats", validators=[InputRequired(), NumberRange(min=1, max=500)],
                             description="At most the room's seats.")
     start_date = DateField("First day", validators=[DataRequired()])
     end_date = DateField("Last day", validators=[DataRequired()],

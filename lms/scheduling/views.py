@@ -56,6 +56,14 @@ def _week_arg() -> date:
     return rules.week_start(day)
 
 
+def _show_errors(form, exc: DomainError) -> None:
+    """Errors on the form's fields; a clash also says so at the top, with what to do."""
+    apply_errors(form, exc)
+    if getattr(exc, "code", None) == "schedule_clash":
+        form.form_errors.append(f"{exc.message} Choose another room, trainer or time; "
+                                "each clash is listed under its field.")
+
+
 def _cohort_form(form: CohortForm, park: Park) -> CohortForm:
     """Fill the choices of a cohort form for a park."""
     if getattr(form, "course_id", None) is not None:
@@ -111,7 +119,7 @@ def park_cohorts(slug: str):
             count = cohort.session_count
         except DomainError as exc:
             db.session.rollback()
-            apply_errors(form, exc)
+            _show_errors(form, exc)
         else:
             db.session.commit()
             flash(f"Cohort {cohort.name} scheduled with {count} sessions.", "success")
@@ -162,7 +170,7 @@ def edit_cohort(cohort_id: int):
             change = services.update_cohort(current_user, cohort.id, form.data_for_service())
         except DomainError as exc:
             db.session.rollback()
-            apply_errors(form, exc)
+            _show_errors(form, exc)
         else:
             db.session.commit()
             flash(f"Saved: {change.created} session(s) added, {change.removed} removed, "
@@ -321,7 +329,7 @@ def move_session(session_id: int):
                                   form.end_time.data, form.room_id.data)
         except DomainError as exc:
             db.session.rollback()
-            apply_errors(form, exc)
+            _show_errors(form, exc)
         else:
             db.session.commit()
             flash("Session moved.", "success")
@@ -383,10 +391,8 @@ def _timetable(user: User, own: bool):
     end = rules.park_day_bounds(monday + timedelta(days=6))[1]
     sessions = services.timetable_sessions(user, start, end)
     feed_url = None
-    if own:
-        token = services.ics_token_for(user)
-        db.session.commit()
-        feed_url = url_for("scheduling.calendar_feed", token=token, _external=True)
+    if own and user.ics_token:  # a GET changes nothing: the address is made by a POST (button)
+        feed_url = url_for("scheduling.calendar_feed", token=user.ics_token, _external=True)
     return render_template("scheduling/timetable.html", person=user, own=own, sessions=sessions,
                            monday=monday, prev_week=monday - timedelta(days=7),
                            next_week=monday + timedelta(days=7), feed_url=feed_url,
@@ -403,13 +409,15 @@ def my_timetable():
 @bp.route("/timetable/calendar-link", methods=["POST"])
 @roles_required(TRAINER, STUDENT, FACULTY)
 def reset_calendar_link():
-    """Make a new private calendar address; the old one stops working."""
+    """Make the private calendar address (a new one: the old one stops working)."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    had_one = bool(current_user.ics_token)
     services.reset_ics_token(current_user._get_current_object())
     db.session.commit()
-    flash("Your calendar has a new address; the old one no longer works.", "success")
+    flash("Your calendar has a new address; the old one no longer works." if had_one
+          else "Your private calendar address is ready.", "success")
     return redirect(url_for("scheduling.my_timetable"))
 
 

@@ -75,3 +75,34 @@ def test_lms_init_twice_and_seed_demo(scratch_url):
     with app.app_context():
         from lms.extensions import db
         db.engine.dispose()
+
+
+def test_downgrade_to_base_and_up_again(scratch_url):
+    """Every downgrade runs: base leaves no table, trigger or function behind; head again works."""
+    from lms.extensions import db
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        inspector = sa.inspect(db.engine)
+        assert set(inspector.get_table_names()) <= {"alembic_version"}
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                assert conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_proc WHERE proname = 'bump_reports_version'"
+                ).scalar() == 0
+            else:
+                assert conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").scalar() == 0
+        upgrade()
+        assert model_differences(db) == []
+        with db.engine.begin() as conn:  # the report cache's triggers are back and fire
+            before = conn.exec_driver_sql(
+                "SELECT version FROM data_versions WHERE name = 'reports'").scalar()
+            conn.exec_driver_sql("INSERT INTO parks (slug, name, city, phase, student_target, "
+                                 "faculty_target) VALUES ('x', 'X Park', 'X', 1, 0, 0)")
+            after = conn.exec_driver_sql(
+                "SELECT version FROM data_versions WHERE name = 'reports'").scalar()
+        assert after > before
+        db.engine.dispose()

@@ -257,6 +257,10 @@ def test_learner_timetable_and_feed(app, frozen, login_as, schedule, make_user, 
     html = c.get("/timetable?week=2026-01-05").get_data(as_text=True)
     assert html.count("10:00–12:00") == 2
     db.session.refresh(learner)
+    assert learner.ics_token is None and "Make my calendar address" in html  # a GET writes nothing
+    c.post("/timetable/calendar-link")
+    html = c.get("/timetable?week=2026-01-05").get_data(as_text=True)
+    db.session.refresh(learner)
     token = learner.ics_token
     assert token and f"/calendar/{token}.ics" in html
     anon = app.test_client()
@@ -277,6 +281,7 @@ def test_trainer_timetable_and_feed(app, frozen, login_as, schedule, trainer):
     c, _ = login_as("trainer", user=trainer)
     html = c.get("/timetable?week=2026-01-12").get_data(as_text=True)
     assert html.count("10:00–12:00") == 2
+    c.post("/timetable/calendar-link")
     db.session.refresh(trainer)
     body = app.test_client().get(f"/calendar/{trainer.ics_token}.ics").get_data(as_text=True)
     assert body.count("BEGIN:VEVENT") == 8
