@@ -64,6 +64,13 @@ class Course(db.Model):
         return [s.name for s in self.skill_rows]
 
     @property
+    def summary_excerpt(self) -> str:
+        """The summary as a short plain-text excerpt, for lists."""
+        from lms.catalogue.rules import excerpt
+
+        return excerpt(self.summary)
+
+    @property
     def summary_html(self):
         """The summary's Markdown, rendered and sanitised (safe to show)."""
         from lms.catalogue.markdown import render_markdown

@@ -193,3 +193,17 @@ def track_progress(course_ids: list[int], done_ids: Iterable[int]) -> tuple[int,
     n_done = sum(1 for c in course_ids if c in done)
     total = len(course_ids)
     return n_done, total, (round(100 * n_done / total) if total else 0)
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_BLOCK_MARKS = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>+\s?|[-*+]\s+)")
+_MARKUP = re.compile(r"\*\*|\*|`|~~")
+
+
+def excerpt(markdown: str | None, limit: int = 180) -> str:
+    """A plain-text excerpt of Markdown for lists: markup dropped, not rendered (cheap)."""
+    text = _BLOCK_MARKS.sub("", _LINK.sub(r"\1", markdown or ""))
+    text = " ".join(_MARKUP.sub("", text).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -123,3 +123,21 @@ def test_serves_and_progress():
 
 def test_split_list():
     assert rules.split_list("a, b\nc;d,,") == ["a", "b", "c", "d"]
+
+
+def test_excerpt_drops_markdown_without_rendering():
+    from lms.catalogue.rules import excerpt
+
+    assert excerpt("## Cloud *basics* with [AWS](https://aws.amazon.com) and `boto3`") == \
+        "Cloud basics with AWS and boto3"
+    long = excerpt("word " * 100, limit=20)
+    assert long.endswith("…") and len(long) <= 21
+    assert excerpt(None) == ""
+    assert excerpt("<script>alert(1)</script>") == "<script>alert(1)</script>"  # escaped by Jinja
+
+
+def test_excerpt_keeps_words_with_symbols():
+    from lms.catalogue.rules import excerpt
+
+    assert excerpt("> Learn C# and data_frame basics\n- one\n- two") == \
+        "Learn C# and data_frame basics one two"
