@@ -22,7 +22,7 @@ from lms.assessments.models import (
 )
 from lms.catalogue.models import Course
 from lms.core import audit
-from lms.core.db import lock_for_update
+from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
 from lms.core.timeutil import utcnow
@@ -49,42 +49,27 @@ class AssessmentResult:
 # loading and permissions ------------------------------------------------------------------------
 def get_course(course_id: int) -> Course:
     """A course by id, else NotFound."""
-    course = db.session.get(Course, course_id)
-    if course is None:
-        raise NotFound("No such course.")
-    return course
+    return get_or_404(Course, course_id, "course")
 
 
 def get_assessment(assessment_id: int) -> Assessment:
     """An assessment by id, else NotFound."""
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None:
-        raise NotFound("No such assessment.")
-    return assessment
+    return get_or_404(Assessment, assessment_id, "assessment")
 
 
 def get_question(question_id: int) -> Question:
     """A question by id, else NotFound."""
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFound("No such question.")
-    return question
+    return get_or_404(Question, question_id, "question")
 
 
 def get_attempt(attempt_id: int) -> Attempt:
     """An attempt by id, else NotFound."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("No such attempt.")
-    return attempt
+    return get_or_404(Attempt, attempt_id, "attempt")
 
 
 def get_cohort(cohort_id: int) -> Cohort:
     """A cohort by id, else NotFound."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound("No such cohort.")
-    return cohort
+    return get_or_404(Cohort, cohort_id, "cohort")
 
 
 def is_course_staff(user, course: Course) -> bool:

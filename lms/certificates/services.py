@@ -20,7 +20,7 @@ from lms.certificates import rules
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import CertificateData, render_certificate
 from lms.core import audit
-from lms.core.db import lock_for_update
+from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER
 from lms.core.timeutil import park_today, to_park, utcnow
@@ -60,10 +60,7 @@ class IssueResult:
 
 def get_cohort(cohort_id: int) -> Cohort:
     """A cohort by id, else NotFound."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound("No such cohort.")
-    return cohort
+    return get_or_404(Cohort, cohort_id, "cohort")
 
 
 def ensure_cohort_staff(actor, cohort: Cohort) -> None:

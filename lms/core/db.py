@@ -91,3 +91,13 @@ def commit_if_written() -> bool:
         session.commit()
         return True
     return False
+
+
+def get_or_404(model, ident, what: str):
+    """The row of `model` with this primary key, else NotFound("No such <what>.")."""
+    from lms.core.errors import NotFound
+
+    obj = db.session.get(model, ident)
+    if obj is None:
+        raise NotFound(f"No such {what}.")
+    return obj

@@ -5,6 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from lms.core import audit
+from lms.core.db import get_or_404
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER
 from lms.extensions import db
@@ -42,10 +43,7 @@ def all_parks() -> list[Park]:
 
 def get_park(park_id: int) -> Park:
     """A park by id, else NotFound."""
-    park = db.session.get(Park, park_id)
-    if park is None:
-        raise NotFound("No such park.")
-    return park
+    return get_or_404(Park, park_id, "park")
 
 
 def get_park_by_slug(slug: str) -> Park:

@@ -16,7 +16,7 @@ from lms.catalogue.models import Course
 from lms.core import audit
 from lms.core import permissions as perm
 from lms.core.csvutil import read_rows
-from lms.core.db import lock_for_update
+from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.timeutil import UTCDateTime, park_today, to_park, utcnow
 from lms.extensions import db
@@ -32,18 +32,12 @@ PATTERN_FIELDS = ("start_date", "end_date", "meeting_days", "start_time", "end_t
 
 def get_cohort(cohort_id: int) -> Cohort:
     """A cohort by id, else NotFound."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound("No such cohort.")
-    return cohort
+    return get_or_404(Cohort, cohort_id, "cohort")
 
 
 def get_session(session_id: int) -> ClassSession:
     """A class session by id, else NotFound."""
-    session = db.session.get(ClassSession, session_id)
-    if session is None:
-        raise NotFound("No such session.")
-    return session
+    return get_or_404(ClassSession, session_id, "session")
 
 
 def enrollment_of(cohort_id: int, user_id: int) -> Enrollment | None:
