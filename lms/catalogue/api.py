@@ -37,8 +37,8 @@ def list_courses(args):
         q=args.get("q"), track=args.get("track"), level=args.get("level"),
         skill=args.get("skill"), park_id=args.get("park_id"), status=args.get("status"),
         owner_id=args.get("owner_id"), track_id=args.get("track_id"))
-    return services.catalogue_page(current_user, filters, args["page"], args["per_page"],
-                                   with_prerequisites=True).envelope()
+    return services.catalogue_rows(current_user, filters, args["page"],
+                                   args["per_page"]).envelope()
 
 
 @blp.route("/courses", methods=["POST"])

@@ -12,7 +12,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.catalogue import rules
-from lms.catalogue.models import Course, CourseModule, CourseSkill, Track, TrackCourse
+from lms.catalogue.models import (
+    Course,
+    CourseModule,
+    CourseSkill,
+    Track,
+    TrackCourse,
+    course_prerequisites,
+)
 from lms.core import audit
 from lms.core import permissions as perm
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -371,15 +378,44 @@ def catalogue_query(user, f: CatalogueFilters) -> sa.Select:
     return stmt.order_by(Course.code)
 
 
-def catalogue_page(user, f: CatalogueFilters, page: int, per_page: int,
-                   with_outline: bool = False, with_prerequisites: bool = False) -> Page:
-    """One page of the catalogue: a fixed number of queries whatever the number of courses."""
-    opts = [selectinload(Course.skill_rows)]
-    if with_outline:
-        opts.append(selectinload(Course.modules))
-    if with_outline or with_prerequisites:
-        opts.append(selectinload(Course.prerequisites))
-    return paginate(catalogue_query(user, f).options(*opts), page, per_page)
+def catalogue_page(user, f: CatalogueFilters, page: int, per_page: int) -> Page:
+    """One page of the catalogue (courses with their skills): a fixed number of queries."""
+    return paginate(catalogue_query(user, f).options(selectinload(Course.skill_rows)), page,
+                    per_page)
+
+
+# The columns of a course in the API list (CourseListItemSchema less skills, prerequisite_ids).
+_LIST_COLUMNS = (
+    Course.id, Course.code, Course.title, Course.summary, Course.track, Course.level,
+    Course.duration_hours, Course.industry_partners, Course.min_attendance_percent,
+    Course.status, Course.owner_id, Course.created_at, Course.updated_at, Course.published_at,
+)
+
+
+def catalogue_rows(user, f: CatalogueFilters, page: int, per_page: int) -> Page:
+    """One page of the catalogue as plain dicts with skills and prerequisite_ids (four queries)."""
+    result = paginate(catalogue_query(user, f).with_only_columns(*_LIST_COLUMNS), page, per_page,
+                      scalars=False)
+    items = [row._asdict() for row in result.items]
+    skills: dict[int, list[str]] = defaultdict(list)
+    prerequisites: dict[int, list[int]] = defaultdict(list)
+    ids = [item["id"] for item in items]
+    if ids:  # the orders of Course.skill_rows (by name) and Course.prerequisites (by code)
+        for course_id, name in db.session.execute(
+                sa.select(CourseSkill.course_id, CourseSkill.name)
+                .where(CourseSkill.course_id.in_(ids)).order_by(CourseSkill.name)):
+            skills[course_id].append(name)
+        cp = course_prerequisites
+        for course_id, prerequisite_id in db.session.execute(
+                sa.select(cp.c.course_id, cp.c.prerequisite_id)
+                .join(Course, Course.id == cp.c.prerequisite_id)
+                .where(cp.c.course_id.in_(ids)).order_by(Course.code)):
+            prerequisites[course_id].append(prerequisite_id)
+    for item in items:
+        item["skills"] = skills.get(item["id"], [])
+        item["prerequisite_ids"] = prerequisites.get(item["id"], [])
+    result.items = items
+    return result
 
 
 def filter_choices() -> dict:

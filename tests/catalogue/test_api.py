@@ -220,6 +220,40 @@ def test_list_envelope_filters_and_drafts(client, make_user, token_for, draft, p
     assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (2, 1, 2, 1)
 
 
+def test_list_items_are_the_detail_less_modules(client, token_for, trainer, make_course):
+    """Every list item (built from plain rows) equals GET /courses/{id} without `modules`."""
+    from datetime import UTC, datetime
+
+    from lms.catalogue.models import CourseModule, CourseSkill
+
+    later = make_course("PRQ-B", owner=trainer, title="Second by code, first by id")
+    sooner = make_course("PRQ-A", owner=trainer, title="First by code", status="draft",
+                         industry_partners=["NetSol"])
+    main = make_course("MAIN-101", owner=trainer, summary="Build **APIs**.",
+                       industry_partners=["Systems Ltd", "10Pearls", "Arbisoft"],
+                       min_attendance_percent=80, published_at=datetime(2026, 1, 5, 5, tzinfo=UTC))
+    for name in ("python", "aws", "docker"):
+        db.session.add(CourseSkill(course_id=main.id, name=name))
+    db.session.add(CourseSkill(course_id=later.id, name="git"))
+    db.session.add(CourseModule(course_id=main.id, position=1, title="Intro", hours=2))
+    main.prerequisites = [later, sooner]
+    db.session.commit()
+    staff = token_for(trainer)
+    items = client.get(f"{API}/courses?status=any", headers=staff).get_json()["items"]
+    assert [c["code"] for c in items] == ["MAIN-101", "PRQ-A", "PRQ-B"]
+    first = items[0]
+    assert first["skills"] == ["aws", "docker", "python"]
+    assert first["prerequisite_ids"] == [sooner.id, later.id]  # by code, not by id
+    assert first["industry_partners"] == ["Systems Ltd", "10Pearls", "Arbisoft"]
+    assert first["published_at"] is not None and items[1]["published_at"] is None
+    assert items[1]["skills"] == [] and items[1]["prerequisite_ids"] == []
+    for item in items:
+        detail = client.get(f"{API}/courses/{item['id']}", headers=staff).get_json()
+        assert list(item) == [k for k in detail if k != "modules"]
+        assert item == {k: v for k, v in detail.items() if k != "modules"}
+    assert len(client.get(f"{API}/courses/{main.id}").get_json()["modules"]) == 1
+
+
 @pytest.mark.parametrize("query", ["per_page=201", "page=0", "track=alumni", "status=deleted",
                                    "per_page=x"])
 def test_bad_list_queries_are_422(client, query):

@@ -80,6 +80,22 @@ def test_catalogue_list_queries_do_not_grow(app, world, count_queries, login_as,
     assert max(many) <= 8, many
 
 
+@pytest.mark.parametrize("who", ["anonymous", "student", "admin"])
+def test_api_course_list_queries_are_constant(app, world, count_queries, login_as, who):
+    """GET /api/v1/courses: count, page, skills, prerequisites (4), for 3 courses as for 30."""
+    client = app.test_client() if who == "anonymous" else login_as(who)[0]
+    _build(3, world["owner"], world["park"], world["room"], world["trainer"], cohorts=0)
+    n_few, resp = _count(count_queries, client, "/api/v1/courses?per_page=200")
+    assert resp.get_json()["total"] == 3
+    _build(27, world["owner"], world["park"], world["room"], world["trainer"], cohorts=0,
+           first=3)
+    n_many, resp = _count(count_queries, client, "/api/v1/courses?per_page=200")
+    items = resp.get_json()["items"]
+    assert len(items) == 30 and all(len(i["skills"]) == 3 for i in items)
+    assert sum(len(i["prerequisite_ids"]) for i in items) == 28  # QRY-003 needs none either
+    assert n_few == n_many == 4, (n_few, n_many)
+
+
 def test_course_page_queries_do_not_grow(app, world, count_queries, login_as, other_park):
     client = login_as("student")[0]
     small = _build(5, world["owner"], world["park"], world["room"], world["trainer"],
