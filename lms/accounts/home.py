@@ -31,4 +31,6 @@ def home_context(user) -> dict:
         found = importlib.import_module(module_name).panel(user)
         if found:
             panels.append(found)
+    # a panel with something to do now (an open check-in) comes first, above the fold on a phone
+    panels.sort(key=lambda p: not p[1].get("urgent"))
     return {"user": user, "panels": panels}

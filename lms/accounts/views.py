@@ -44,7 +44,9 @@ def home():
         return redirect(url_for("accounts.login"))
     from lms.accounts.home import home_context
 
-    return render_template("accounts/home.html", **home_context(current_user))
+    # the user object itself, not the proxy: the panels and templates read it many times
+    return render_template("accounts/home.html",
+                           **home_context(current_user._get_current_object()))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ Services load, check permission, apply the rules, change and flush; they never c
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -878,38 +879,50 @@ def question_statistics(actor, assessment: Assessment) -> list[dict]:
 
 
 # home ---------------------------------------------------------------------------------------------
+@cache
+def _home_open_stmt() -> sa.Select:
+    """Per assessment of the learner's courses and cohort: window, override, attempts; built once."""
+    A, Ov, user_id = Assessment, AssessmentOverride, sa.bindparam("user_id")
+    mine = sa.and_(Attempt.assessment_id == A.id, Attempt.user_id == user_id)
+    return (
+        sa.select(A.id.label("assessment_id"), A.title, A.max_attempts, A.opens_at, A.closes_at,
+                  Course.code.label("course_code"), Cohort.id.label("cohort_id"),
+                  Ov.opens_at.label("override_opens"), Ov.closes_at.label("override_closes"),
+                  sa.select(sa.func.count()).where(mine).scalar_subquery().label("attempts"),
+                  sa.select(sa.func.max(Attempt.id)).where(mine, Attempt.status == "open")
+                  .scalar_subquery().label("open_attempt_id"))
+        .select_from(Enrollment).join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(A, A.course_id == Cohort.course_id).join(Course, Course.id == A.course_id)
+        .outerjoin(Ov, sa.and_(Ov.assessment_id == A.id, Ov.cohort_id == Cohort.id))
+        .where(Enrollment.user_id == user_id, Enrollment.status.in_(IN_COHORT))
+        .order_by(A.id, Cohort.start_date, Cohort.id))
+
+
+@cache
+def _home_recent_stmt() -> sa.Select:
+    """A learner's last five finished attempts with the assessment's title, built once."""
+    return (
+        sa.select(Attempt.id, Attempt.number, Attempt.percent, Attempt.passed, Assessment.title)
+        .join(Assessment, Assessment.id == Attempt.assessment_id)
+        .where(Attempt.user_id == sa.bindparam("user_id"), Attempt.status != "open")
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(5))
+
+
 def learner_home(user) -> dict:
-    """Open assessments the learner may take or continue, and recent results."""
+    """Open assessments the learner may take or continue, and recent results (two queries)."""
     now = utcnow()
-    cohorts = list(db.session.scalars(sa.select(Cohort).join(
-        Enrollment, Enrollment.cohort_id == Cohort.id).where(
-        Enrollment.user_id == user.id, Enrollment.status.in_(IN_COHORT))))
-    cohort_by_course = {}
-    for c in sorted(cohorts, key=lambda c: c.start_date):
-        cohort_by_course[c.course_id] = c
+    latest: dict[int, sa.Row] = {}  # per assessment, the row of the learner's latest cohort
+    for row in db.session.execute(_home_open_stmt(), {"user_id": user.id}):
+        latest[row.assessment_id] = row
     open_items = []
-    if cohort_by_course:
-        assessments = list(db.session.scalars(sa.select(Assessment).where(
-            Assessment.course_id.in_(list(cohort_by_course))).order_by(Assessment.id)))
-        counts = dict(db.session.execute(sa.select(Attempt.assessment_id, sa.func.count()).where(
-            Attempt.user_id == user.id).group_by(Attempt.assessment_id)).all())
-        overrides = {(o.assessment_id, o.cohort_id): o for o in db.session.scalars(
-            sa.select(AssessmentOverride).where(AssessmentOverride.cohort_id.in_(
-                [c.id for c in cohort_by_course.values()])))}
-        open_ids = dict(db.session.execute(sa.select(Attempt.assessment_id, Attempt.id).where(
-            Attempt.user_id == user.id, Attempt.status == "open")).all())
-        for a in assessments:
-            cohort = cohort_by_course[a.course_id]
-            o = overrides.get((a.id, cohort.id))
-            opens, closes = rules.effective_window(a.opens_at, a.closes_at,
-                                                   o.opens_at if o else None,
-                                                   o.closes_at if o else None)
-            if rules.window_state(now, opens, closes) != "open":
-                continue
-            if a.id in open_ids or counts.get(a.id, 0) < a.max_attempts:
-                open_items.append({"assessment": a, "closes_at": closes,
-                                   "open_attempt_id": open_ids.get(a.id)})
-    recent = list(db.session.scalars(sa.select(Attempt).where(
-        Attempt.user_id == user.id, Attempt.status != "open")
-        .order_by(Attempt.submitted_at.desc()).limit(5)))
+    for row in latest.values():
+        opens, closes = rules.effective_window(row.opens_at, row.closes_at, row.override_opens,
+                                               row.override_closes)
+        if rules.window_state(now, opens, closes) != "open":
+            continue
+        if row.open_attempt_id is not None or row.attempts < row.max_attempts:
+            open_items.append({"assessment_id": row.assessment_id, "title": row.title,
+                               "course_code": row.course_code, "closes_at": closes,
+                               "open_attempt_id": row.open_attempt_id})
+    recent = db.session.execute(_home_recent_stmt(), {"user_id": user.id}).all()
     return {"open_items": open_items, "recent": recent}

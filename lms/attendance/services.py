@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -308,17 +309,27 @@ def same_address_report(actor, session: ClassSession) -> list[dict]:
     return sorted(report.values(), key=lambda i: (-i["count"], i["address"]))
 
 
-def open_check_ins(user) -> list[ClassSession]:
-    """Sessions of the learner's cohorts open for check-in now and not yet marked."""
+@cache
+def _open_check_ins_stmt() -> sa.Select:
+    """Built once (statement building costs more than running it): bound user_id, now, opens."""
+    S, user_id = ClassSession, sa.bindparam("user_id")
+    marked = sa.select(AttendanceRecord.session_id).where(AttendanceRecord.user_id == user_id)
+    return (
+        sa.select(S.id, S.starts_at, S.ends_at, Cohort.name.label("cohort_name"))
+        .join(Enrollment, Enrollment.cohort_id == S.cohort_id)
+        .join(Cohort, Cohort.id == S.cohort_id)
+        .where(Enrollment.user_id == user_id, Enrollment.status.in_(LEARNER_STATUSES),
+               S.status == "scheduled", S.starts_at <= sa.bindparam("opens"),
+               S.ends_at >= sa.bindparam("now"), S.id.not_in(marked))
+        .order_by(S.starts_at, S.id))
+
+
+def open_check_ins(user) -> list[sa.Row]:
+    """Sessions of the learner's cohorts open for check-in now and not yet marked (rows of id,
+    starts_at, ends_at, cohort_name)."""
     now = utcnow()
-    marked = sa.select(AttendanceRecord.session_id).where(AttendanceRecord.user_id == user.id)
-    return list(db.session.scalars(
-        sa.select(ClassSession).join(Enrollment, Enrollment.cohort_id == ClassSession.cohort_id)
-        .where(Enrollment.user_id == user.id, Enrollment.status.in_(LEARNER_STATUSES),
-               ClassSession.status == "scheduled",
-               ClassSession.starts_at <= now + rules.CHECK_IN_OPENS_BEFORE,
-               ClassSession.ends_at >= now, ClassSession.id.not_in(marked))
-        .options(joinedload(ClassSession.cohort)).order_by(ClassSession.starts_at)))
+    return db.session.execute(_open_check_ins_stmt(), {
+        "user_id": user.id, "now": now, "opens": now + rules.CHECK_IN_OPENS_BEFORE}).all()
 
 
 # --- excused absences -------------------------------------------------------------------------
@@ -481,9 +492,9 @@ def todays_sessions(trainer) -> list[ClassSession]:
 
 # --- figures ----------------------------------------------------------------------------------
 
-def _aggregate(*filters, now: datetime | None = None) -> sa.Select:
+def _aggregate(*filters, now=None) -> sa.Select:
     """Per (cohort, learner): counts over the cohort's scheduled sessions, in one GROUP BY."""
-    now = now or utcnow()
+    now = utcnow() if now is None else now
     S, R, E = ClassSession, AttendanceRecord, Enrollment
     held = S.starts_at <= now
     to_come = S.starts_at > now
@@ -526,16 +537,53 @@ def _row(r) -> SummaryRow:
     )
 
 
+@cache
+def _aggregate_by(*columns: str) -> sa.Select:
+    """_aggregate for Enrollment columns equal to bound values of the same names (and a bound
+    `now`), built once per combination: building it costs more than running it."""
+    return _aggregate(*(getattr(Enrollment, c) == sa.bindparam(c) for c in columns),
+                      now=sa.bindparam("now"))
+
+
 def cohort_summary(cohort: Cohort) -> list[SummaryRow]:
     """Every learner's figures in a cohort, by name (one aggregate query)."""
-    return [_row(r) for r in db.session.execute(_aggregate(Enrollment.cohort_id == cohort.id))]
+    return [_row(r) for r in db.session.execute(
+        _aggregate_by("cohort_id"), {"cohort_id": cohort.id, "now": utcnow()})]
 
 
 def learner_percent(cohort: Cohort, user_id: int) -> SummaryRow | None:
     """One learner's figures in a cohort; None if they are not a learner of it."""
-    rows = db.session.execute(_aggregate(Enrollment.cohort_id == cohort.id,
-                                         Enrollment.user_id == user_id)).all()
+    rows = db.session.execute(_aggregate_by("cohort_id", "user_id"), {
+        "cohort_id": cohort.id, "user_id": user_id, "now": utcnow()}).all()
     return _row(rows[0]) if rows else None
+
+
+@cache
+def _home_overview_stmt() -> sa.Select:
+    """The learner's figures per cohort with the names the home page shows, built once."""
+    return (_aggregate_by("user_id")
+            .add_columns(Cohort.name.label("cohort_name"), Course.code.label("course_code"))
+            .group_by(Cohort.name, Course.code, Cohort.start_date)
+            .order_by(None).order_by(Cohort.start_date.desc(), Enrollment.cohort_id.desc()))
+
+
+@dataclass
+class HomeFigures:
+    """A learner's figures in one cohort, with the names a short list needs."""
+
+    cohort_id: int
+    cohort_name: str
+    course_code: str
+    min_attendance_percent: int
+    row: SummaryRow
+
+
+def home_overview(user_id: int) -> list[HomeFigures]:
+    """The learner's figures in each of their cohorts, newest first (one query)."""
+    return [HomeFigures(r.cohort_id, r.cohort_name, r.course_code, r.min_attendance_percent,
+                        _row(r))
+            for r in db.session.execute(_home_overview_stmt(),
+                                        {"user_id": user_id, "now": utcnow()})]
 
 
 def learner_overview(user_id: int, viewer=None) -> list[tuple[Cohort, SummaryRow]]:

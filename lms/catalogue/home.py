@@ -16,10 +16,5 @@ def panel(user) -> tuple[str, dict] | None:
             .group_by(Course.status)).all())
         return "catalogue/_home_trainer.html", {"counts": counts}
     if user.is_learner:
-        tracks = list(db.session.scalars(services.tracks_query(user.track)))
-        done = services.done_course_ids(user, sorted({i.course_id for t in tracks
-                                                      for i in t.items}))
-        rows = [(t, sum(1 for i in t.items if i.course_id in done), len(t.items))
-                for t in tracks]
-        return "catalogue/_home_learner.html", {"tracks": rows}
+        return "catalogue/_home_learner.html", {"tracks": services.learner_track_summary(user)}
     return None

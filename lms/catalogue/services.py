@@ -5,6 +5,7 @@ Services load, check permissions, apply the rules, change and flush; they never 
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -619,6 +620,30 @@ def done_course_ids(user, course_ids: list[int]) -> set[int]:
         sa.select(Cohort.course_id).join(Enrollment, Enrollment.cohort_id == Cohort.id)
         .where(Enrollment.user_id == user.id, Enrollment.status == "completed",
                Cohort.course_id.in_(course_ids)).distinct()))
+
+
+@cache
+def _track_summary_stmt(one_audience: bool) -> sa.Select:
+    """Tracks with done and total courses for a bound learner (and audience), built once."""
+    from lms.scheduling.models import Cohort, Enrollment
+
+    completed = (sa.select(Cohort.course_id).join(Enrollment, Enrollment.cohort_id == Cohort.id)
+                 .where(Enrollment.user_id == sa.bindparam("user_id"),
+                        Enrollment.status == "completed"))
+    done = sa.func.count(sa.distinct(sa.case(
+        (TrackCourse.course_id.in_(completed), TrackCourse.course_id))))
+    stmt = (sa.select(Track.id, Track.name, done.label("done"),
+                      sa.func.count(TrackCourse.course_id).label("total"))
+            .outerjoin(TrackCourse, TrackCourse.track_id == Track.id)
+            .group_by(Track.id, Track.name, Track.audience).order_by(Track.audience, Track.name))
+    return stmt.where(Track.audience == sa.bindparam("audience")) if one_audience else stmt
+
+
+def learner_track_summary(user) -> list[sa.Row]:
+    """The tracks of the learner's audience with (id, name, done, total) courses (one query)."""
+    one_audience = user.track in rules.AUDIENCES
+    return db.session.execute(_track_summary_stmt(one_audience), {
+        "user_id": user.id, **({"audience": user.track} if one_audience else {})}).all()
 
 
 def track_progress(user, track: Track) -> dict:

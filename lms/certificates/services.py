@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -465,6 +466,20 @@ def stream_zip(entries: list[tuple[int, str]]) -> Iterator[bytes]:
             zf.writestr(info, data or b"")
             yield from sink.drain()
     yield from sink.drain()
+
+
+@cache
+def _latest_valid_stmt() -> sa.Select:
+    """A learner's newest valid certificates (code, title, issued_on), built once."""
+    C = Certificate
+    return (sa.select(C.code, C.title, C.issued_on)
+            .where(C.user_id == sa.bindparam("user_id"), C.status == "valid")
+            .order_by(C.issued_at.desc(), C.id.desc()).limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+def latest_valid(user_id: int, limit: int = 5) -> list[sa.Row]:
+    """The learner's newest valid certificates, as rows for a short list (one query)."""
+    return db.session.execute(_latest_valid_stmt(), {"user_id": user_id, "limit": limit}).all()
 
 
 # --- public verification -----------------------------------------------------------------------

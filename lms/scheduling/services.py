@@ -6,6 +6,7 @@ Services load, check permissions, apply the rules, change and flush; they never 
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -822,6 +823,53 @@ def learner_status(actor, cohort: Cohort) -> Enrollment | None:
     if e is not None:
         e.position = waitlist_position(e)
     return e
+
+
+@cache
+def _home_enrollments_stmt() -> sa.Select:
+    """A learner's last 20 enrolments (not withdrawn) with names and waitlist place, built once."""
+    E, ahead_of = Enrollment, aliased(Enrollment)
+    ahead = (sa.select(sa.func.count()).select_from(ahead_of).where(
+        ahead_of.cohort_id == E.cohort_id, ahead_of.status == "waitlisted",
+        sa.or_(ahead_of.queued_at < E.queued_at,
+               sa.and_(ahead_of.queued_at == E.queued_at, ahead_of.id < E.id)))
+        .scalar_subquery())
+    return (
+        sa.select(E.cohort_id, E.status, Cohort.name.label("cohort_name"),
+                  Cohort.start_date, Cohort.end_date, Course.code.label("course_code"),
+                  Course.title.label("course_title"), Park.city.label("park_city"),
+                  sa.case((E.status == "waitlisted", ahead + 1), else_=None).label("position"))
+        .join(Cohort, Cohort.id == E.cohort_id).join(Course, Course.id == Cohort.course_id)
+        .join(Park, Park.id == Cohort.park_id)
+        .where(E.user_id == sa.bindparam("user_id"), E.status != "withdrawn")
+        .order_by(Cohort.start_date.desc(), E.cohort_id.desc()).limit(20))
+
+
+@cache
+def _home_sessions_stmt() -> sa.Select:
+    """The next few sessions of a learner's seated cohorts between two instants, built once."""
+    S = ClassSession
+    seated = sa.select(Enrollment.cohort_id).where(
+        Enrollment.user_id == sa.bindparam("user_id"),
+        Enrollment.status.in_(rules.SEATED_STATUSES))
+    return (
+        sa.select(S.id, S.starts_at, S.status, Cohort.name.label("cohort_name"),
+                  Course.code.label("course_code"), Room.name.label("room_name"))
+        .join(Cohort, Cohort.id == S.cohort_id).join(Course, Course.id == Cohort.course_id)
+        .join(Room, Room.id == S.room_id)
+        .where(S.cohort_id.in_(seated), S.starts_at < sa.bindparam("end"),
+               S.ends_at > sa.bindparam("start"))
+        .order_by(S.starts_at, S.id).limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+def learner_home(user_id: int, days: int = 7, sessions: int = 5) -> dict:
+    """A learner's enrolments (with waitlist places) and next sessions, as rows (two queries)."""
+    now = utcnow()
+    return {
+        "enrollments": db.session.execute(_home_enrollments_stmt(), {"user_id": user_id}).all(),
+        "upcoming": db.session.execute(_home_sessions_stmt(), {
+            "user_id": user_id, "start": now, "end": now + timedelta(days=days),
+            "limit": sessions}).all()}
 
 
 # --- timetables and calendars ----------------------------------------------------------------

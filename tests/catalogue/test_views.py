@@ -326,3 +326,20 @@ def test_home_panels(login_as, trainer, draft, published, track, make_cohort, en
     assert "Cloud path</a>: 1 of 1 courses done" in page
     client, _ = login_as("faculty")
     assert "No tracks for you yet." in client.get("/").get_data(as_text=True)
+
+
+def test_home_track_progress_counts_each_course_once(login_as, trainer, published, make_course,
+                                                     make_cohort, enrol):
+    second, third = make_course(owner=trainer), make_course(owner=trainer)
+    services.create_track(trainer, {"name": "Data path", "audience": "student",
+                                    "course_ids": [published.id, second.id, third.id]})
+    services.create_track(trainer, {"name": "Faculty path", "audience": "faculty",
+                                    "course_ids": [published.id]})
+    db.session.commit()
+    client, learner = login_as("student")
+    enrol(make_cohort(course=published), learner, "completed")
+    enrol(make_cohort(course=published), learner, "completed")  # the same course twice
+    enrol(make_cohort(course=second), learner, "enrolled")  # not done yet
+    page = client.get("/").get_data(as_text=True)
+    assert "Data path</a>: 1 of 3 courses done" in page
+    assert "Faculty path" not in page  # another audience's track
