@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -248,6 +249,14 @@ def test_summary_flags_at_risk_and_learner_sees_only_own_row(world, people, at):
     html = people["trainer"].client.get(f"/attendance/cohorts/{world.cohort.id}").get_data(
         as_text=True)
     assert "Hina Baloch" in html and "at risk" in html
+    # figures per learner: two held, Ali present at both (100 %), Hina at neither (0 %)
+    assert re.search(r"Ali Raza</a></td>(\s*<td class=\"num\">[^<]*</td>){6}\s*"
+                     r"<td class=\"num\">100.0 %", html)
+    assert re.search(r"Hina Baloch</a></td>(\s*<td class=\"num\">[^<]*</td>){6}\s*"
+                     r"<td class=\"num\">0.0 %", html)
+    # each scheduled session links to its register (which links history, sheet, screen)
+    for s in world.sessions:
+        assert f'href="/attendance/sessions/{s.id}/register"' in html
     own = people["learner"].client.get(f"/attendance/cohorts/{world.cohort.id}").get_data(
         as_text=True)
     assert "Ali Raza" in own and "Hina Baloch" not in own
