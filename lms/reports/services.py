@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -254,23 +255,22 @@ class LearnerAttendance:
             self.attended, self.excused, self.held, self.upcoming, self.threshold)
 
 
-def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = None,
-                       user_id: int | None = None, active_only: bool = True
-                       ) -> list[LearnerAttendance]:
-    """Every learner's attendance per cohort in one query (sessions and records aggregated).
-
-    The aggregates are limited to the cohorts in scope first, so a learner's or a trainer's
-    figures cost what their own cohorts cost, not what the whole programme does.
-    """
-    now = utcnow()
-    scope = sa.select(Cohort.id).where(*_park_filter(Cohort.park_id, park_id))
+@cache
+def _learner_attendance_stmt(by_park: bool, by_trainer: bool, by_user: bool,
+                             active_only: bool) -> sa.Select:
+    """The learner_attendance statement for one combination of filters, built once; the values
+    (now, park_id, trainer_id, user_id) are bound when it runs."""
+    now = sa.bindparam("now")
+    scope = sa.select(Cohort.id)
+    if by_park:
+        scope = scope.where(Cohort.park_id == sa.bindparam("park_id"))
     if active_only:
         scope = scope.where(Cohort.status.in_(ACTIVE_COHORT))
-    if trainer_id is not None:
-        scope = scope.where(Cohort.trainer_id == trainer_id)
-    if user_id is not None:
+    if by_trainer:
+        scope = scope.where(Cohort.trainer_id == sa.bindparam("trainer_id"))
+    if by_user:
         scope = scope.where(Cohort.id.in_(sa.select(Enrollment.cohort_id)
-                                          .where(Enrollment.user_id == user_id)))
+                                          .where(Enrollment.user_id == sa.bindparam("user_id"))))
     held_case = sa.case((ClassSession.starts_at <= now, 1), else_=0)
     sessions = (sa.select(ClassSession.cohort_id.label("cohort_id"),
                           sa.func.sum(held_case).label("held"),
@@ -285,7 +285,7 @@ def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = N
                .join(ClassSession, ClassSession.id == AttendanceRecord.session_id)
                .where(ClassSession.status == "scheduled", ClassSession.starts_at <= now,
                       ClassSession.cohort_id.in_(scope),
-                      *([AttendanceRecord.user_id == user_id] if user_id is not None else []))
+                      *([AttendanceRecord.user_id == sa.bindparam("user_id")] if by_user else []))
                .group_by(ClassSession.cohort_id, AttendanceRecord.user_id).subquery())
     stmt = (sa.select(Enrollment.user_id, User.full_name, User.email, Cohort.id, Cohort.name,
                       Course.code, Cohort.park_id, Course.min_attendance_percent,
@@ -302,9 +302,24 @@ def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = N
             .order_by(Cohort.id, User.full_name))
     if active_only:
         stmt = stmt.where(Enrollment.status == "enrolled")
-    if user_id is not None:
-        stmt = stmt.where(Enrollment.user_id == user_id)
-    return [LearnerAttendance(*row) for row in db.session.execute(stmt)]
+    if by_user:
+        stmt = stmt.where(Enrollment.user_id == sa.bindparam("user_id"))
+    return stmt
+
+
+def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = None,
+                       user_id: int | None = None, active_only: bool = True
+                       ) -> list[LearnerAttendance]:
+    """Every learner's attendance per cohort in one query (sessions and records aggregated).
+
+    The aggregates are limited to the cohorts in scope first, so a learner's or a trainer's
+    figures cost what their own cohorts cost, not what the whole programme does.
+    """
+    stmt = _learner_attendance_stmt(park_id is not None, trainer_id is not None,
+                                    user_id is not None, active_only)
+    params = {"now": utcnow(), "park_id": park_id, "trainer_id": trainer_id, "user_id": user_id}
+    return [LearnerAttendance(*row) for row in db.session.execute(
+        stmt, {k: v for k, v in params.items() if v is not None})]
 
 
 def at_risk_learners(**scope) -> list[LearnerAttendance]:
@@ -371,9 +386,10 @@ def learner_progress(user) -> dict:
         .join(Course, Course.id == Assessment.course_id)
         .where(Attempt.user_id == user.id, Attempt.submitted_at.is_not(None))
         .group_by(Assessment.id, Assessment.title, Course.code).order_by(Course.code)).all()
-    certificates = db.session.scalars(
-        sa.select(Certificate).where(Certificate.user_id == user.id)
-        .order_by(Certificate.issued_on.desc())).all()
+    certificates = db.session.execute(
+        sa.select(Certificate.title, Certificate.kind, Certificate.issued_on, Certificate.status,
+                  Certificate.code).where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())).all()
     return {"attendance": attendance,
             "results": [{"title": t, "course": c, "best_percent": p, "passed": bool(ok),
                          "attempts": n} for t, c, p, ok, n in attempts],
