@@ -48,10 +48,45 @@ def _note_flush(session, _context):
     session.info["lms_wrote"] = True
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _note_dml(state):
+    """INSERT, UPDATE and DELETE statements run through the session count as writing too (and
+    any textual SQL that is not a plain SELECT, to be safe)."""
+    statement = state.statement
+    if state.is_insert or state.is_update or state.is_delete or (
+            isinstance(statement, sa.TextClause)
+            and not statement.text.lstrip().upper().startswith(("SELECT", "WITH", "VALUES"))):
+        state.session.info["lms_wrote"] = True
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_flush(session, transaction):
     if transaction.parent is None:
         session.info.pop("lms_wrote", None)
+
+
+def wrote(session) -> bool:
+    """True if the session's transaction holds changes (pending, flushed or run as DML)."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get("lms_wrote"))
+
+
+def end_read_only(exc: BaseException | None) -> None:
+    """Request teardown: end a transaction that wrote nothing with COMMIT instead of ROLLBACK.
+
+    For the database the two are the same, but psycopg drops every prepared statement on
+    ROLLBACK, so PostgreSQL would plan every query of every request again; after COMMIT the
+    queries a connection runs often stay prepared (about 1 ms of planning saved per query).
+    A transaction with changes is never committed here: the view commits, or it rolls back.
+    """
+    if exc is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if not session.in_transaction() or wrote(session):
+        return
+    try:
+        session.commit()
+    except sa.exc.SQLAlchemyError:
+        session.rollback()
 
 
 def is_sqlite() -> bool:
@@ -67,7 +102,7 @@ def lock_for_update(model, ident):
     the use case changes anything.
     """
     session = db.session
-    if session.new or session.dirty or session.deleted or session.info.get("lms_wrote"):
+    if wrote(session):
         # on SQLite the restart would silently drop that work; refuse on every engine alike
         raise RuntimeError("lock_for_update must come before any change in the request")
     if is_sqlite():
@@ -86,9 +121,8 @@ def commit_if_written() -> bool:
     A commit expires every loaded object; skipping an empty one spares the page from reloading
     them row by row.
     """
-    session = db.session
-    if session.new or session.dirty or session.deleted or session.info.get("lms_wrote"):
-        session.commit()
+    if wrote(db.session):
+        db.session.commit()
         return True
     return False
 
