@@ -1,7 +1,8 @@
 """`make bench`: generate the programme, serve it with gunicorn, measure it from outside.
 
 Every page is reported as a ratio to a baseline page measured in the same run (absolute figures
-are noisy on shared machines). Writes docs/benchmarks.md and docs/benchmarks.json.
+are noisy on shared machines). Writes docs/benchmarks.md and .json (SQLite) or
+docs/benchmarks-postgresql.md and .json (PostgreSQL).
 Settings: BENCH_DATABASE_URL (a PostgreSQL database to fill; it is emptied first),
 BENCH_SECONDS (per page, default 5), BENCH_CONCURRENCY (default 4), BENCH_REUSE=1 (keep the
 generated SQLite file between runs).
@@ -277,8 +278,9 @@ def write(report: dict) -> None:
     print("\n" + text)
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
-    (docs / "benchmarks.md").write_text(text)
-    (docs / "benchmarks.json").write_text(json.dumps(report, indent=2, default=str))
+    name = "benchmarks" if report["database"] == "SQLite" else "benchmarks-postgresql"
+    (docs / f"{name}.md").write_text(text)
+    (docs / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
     stamp = report["date"].replace(":", "").replace("-", "")
     (OUT / f"results-{stamp}.json").write_text(json.dumps(report, indent=2, default=str))
 
