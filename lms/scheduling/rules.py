@@ -26,6 +26,7 @@ STATUS_TRANSITIONS = {
 FULL_NAMES = {v.lower(): k for k, v in DAY_LABELS.items()}
 HOLDING_STATUSES = ("enrolled", "waitlisted")  # a learner "holds" a cohort in these
 SEATED_STATUSES = ("enrolled", "completed")
+CLOSED_COHORT_STATUSES = ("completed", "cancelled")  # their sessions no longer change
 
 
 # --- patterns and session generation -----------------------------------------------------------

@@ -407,9 +407,17 @@ def set_status(actor, cohort: Cohort, status: str) -> Cohort:
     return cohort
 
 
+def _ensure_cohort_open(cohort: Cohort) -> None:
+    """409 cohort_closed: a completed or cancelled cohort's sessions no longer change."""
+    if cohort.status in rules.CLOSED_COHORT_STATUSES:
+        raise Conflict(f"This cohort is {cohort.status}; its sessions can no longer be moved "
+                       "or cancelled.", code="cohort_closed")
+
+
 def cancel_session(actor, session: ClassSession, reason: str = "") -> ClassSession:
-    """Cancel one session (not one that already has attendance)."""
+    """Cancel one session (not one that already has attendance, nor of a closed cohort)."""
     ensure_manage(actor, session.cohort)
+    _ensure_cohort_open(session.cohort)
     if session.status == "cancelled":
         raise Conflict("This session is already cancelled.", code="already_cancelled")
     if has_attendance_ids([session.id]):
@@ -428,6 +436,7 @@ def move_session(actor, session: ClassSession, day: date, start_time: time, end_
     """Move one session to another day, time or room of the park, refusing clashes."""
     cohort = session.cohort
     ensure_manage(actor, cohort)
+    _ensure_cohort_open(cohort)
     errors: dict[str, list[str]] = {}
     if day is None:
         errors["day"] = ["A date is required."]

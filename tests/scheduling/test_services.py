@@ -237,6 +237,20 @@ def test_cancel_and_move_session(schedule, manager, make_user, make_course, froz
         services.cancel_session(make_user("trainer"), services.sessions_of(cohort)[1])
 
 
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_sessions_of_a_closed_cohort_do_not_change(schedule, manager, frozen, status):
+    cohort = schedule()
+    later = services.sessions_of(cohort)[-1]
+    cohort.status = status
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        services.move_session(manager, later, date(2026, 3, 3), time(10), time(12))
+    assert exc.value.code == "cohort_closed"
+    with pytest.raises(Conflict) as exc:
+        services.cancel_session(manager, later, "No longer needed")
+    assert exc.value.code == "cohort_closed"
+
+
 def test_move_refuses_past_and_other_park_room(schedule, manager, other_park):
     cohort = schedule()
     far = Room(park_id=other_park.id, name="Far", capacity=40)
