@@ -6,9 +6,16 @@ from lms.assessments import services
 from lms.assessments.models import Assessment
 from lms.assessments.schemas import (
     AnswersInSchema,
+    AnswersSavedSchema,
+    AssessmentFullSchema,
     AssessmentInSchema,
+    AssessmentPageSchema,
+    AssessmentSchema,
+    AttemptSchema,
+    AttemptStartedSchema,
     GradesInSchema,
     ListQuerySchema,
+    SubmitResultSchema,
     assessment_full,
     assessment_learner,
     attempt_body,
@@ -26,7 +33,7 @@ blp = api_blueprint("assessments_api", __name__, "Assessments")
 
 @blp.route("/courses/<int:course_id>/assessments", methods=["POST"])
 @blp.arguments(AssessmentInSchema)
-@blp.response(201)
+@blp.response(201, AssessmentFullSchema)
 def create_assessment(data, course_id):
     """Create an assessment with its questions (owner trainer, admin)."""
     actor = require_roles(TRAINER, ADMIN)
@@ -37,7 +44,7 @@ def create_assessment(data, course_id):
 
 @blp.route("/courses/<int:course_id>/assessments", methods=["GET"])
 @blp.arguments(ListQuerySchema, location="query")
-@blp.response(200)
+@blp.response(200, AssessmentPageSchema)
 def list_assessments(args, course_id):
     """A course's assessments, for its staff (settings only)."""
     actor = require_login()
@@ -62,7 +69,7 @@ def _assessment_for(actor, assessment_id: int):
 
 
 @blp.route("/assessments/<int:assessment_id>", methods=["GET"])
-@blp.response(200)
+@blp.response(200, AssessmentSchema)
 def get_assessment(assessment_id):
     """An assessment: staff get everything; enrolled learners settings and their attempts."""
     actor = require_login()
@@ -75,7 +82,7 @@ def get_assessment(assessment_id):
 
 
 @blp.route("/assessments/<int:assessment_id>/attempts", methods=["POST"])
-@blp.response(201)
+@blp.response(201, AttemptStartedSchema)
 def start_attempt(assessment_id):
     """Start an attempt (an enrolled learner); 409 when used up or one is open."""
     actor = require_roles(STUDENT, FACULTY)
@@ -92,7 +99,7 @@ def start_attempt(assessment_id):
 
 @blp.route("/attempts/<int:attempt_id>/answers", methods=["PUT"])
 @blp.arguments(AnswersInSchema)
-@blp.response(200)
+@blp.response(200, AnswersSavedSchema)
 def save_answers(data, attempt_id):
     """Save answers to one's own open attempt; 409 after submit or the deadline."""
     actor = require_login()
@@ -103,7 +110,7 @@ def save_answers(data, attempt_id):
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
-@blp.response(200)
+@blp.response(200, SubmitResultSchema)
 def submit_attempt(attempt_id):
     """Submit one's own attempt; a second submit returns the same result."""
     actor = require_login()
@@ -113,7 +120,7 @@ def submit_attempt(attempt_id):
 
 
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
-@blp.response(200)
+@blp.response(200, AttemptSchema)
 def get_attempt(attempt_id):
     """An attempt: its learner (keys only in review) and its staff (everything)."""
     actor = require_login()
@@ -127,7 +134,7 @@ def get_attempt(attempt_id):
 
 @blp.route("/attempts/<int:attempt_id>/grades", methods=["POST"])
 @blp.arguments(GradesInSchema)
-@blp.response(200)
+@blp.response(200, SubmitResultSchema)
 def grade_attempt(data, attempt_id):
     """Grade the essays of a submitted attempt (the cohort's trainer, course owner, admin)."""
     actor = require_login()

@@ -97,6 +97,192 @@ class ListQuerySchema(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+# output schemas ------------------------------------------------------------------------------------
+# They document (OpenAPI) and dump exactly the dicts the builders below produce: every key, no more.
+# Times are already ISO 8601 strings (so String, not DateTime), numbers pass through unchanged, and
+# a key a builder only sometimes emits is not `required` (dump leaves an absent key absent).
+class _Number(fields.Float):
+    """A JSON number dumped as it is (no float() re-formatting of the builders' values)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def _when(**kw):
+    """An ISO 8601 time as the builders write it (a string), or null."""
+    return fields.String(allow_none=True, metadata={"description": "ISO 8601 time"}, **kw)
+
+
+class OptionLearnerSchema(Schema):
+    """An option as a learner sees it while answering."""
+
+    id = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class OptionFullSchema(OptionLearnerSchema):
+    """An option with its key."""
+
+    correct = fields.Boolean(required=True)
+
+
+class QuestionLearnerSchema(Schema):
+    """A question as a learner sees it while answering: no key, options in the attempt's order."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))
+    prompt = fields.String(required=True)
+    points = _Number(required=True)
+    options = fields.List(fields.Nested(OptionLearnerSchema), required=True)
+
+
+class QuestionFullSchema(QuestionLearnerSchema):
+    """A question with its answer key (staff, or a learner in review)."""
+
+    position = fields.Integer(required=True)
+    options = fields.List(fields.Nested(OptionFullSchema), required=True)
+    accepted_answers = fields.List(fields.String(), required=True)
+    answer = fields.Raw(required=True, allow_none=True,
+                        metadata={"description": "true_false: a boolean; numeric: a number"})
+    tolerance = _Number(required=True, allow_none=True)
+    feedback = fields.String(required=True, allow_none=True)
+
+
+class AttemptOptionSchema(OptionLearnerSchema):
+    """An option inside an attempt: `correct` only when the attempt shows the key."""
+
+    correct = fields.Boolean()
+
+
+class AttemptQuestionSchema(QuestionLearnerSchema):
+    """A question inside an attempt: the key fields only when the attempt shows the key."""
+
+    position = fields.Integer()
+    options = fields.List(fields.Nested(AttemptOptionSchema), required=True)
+    accepted_answers = fields.List(fields.String())
+    answer = fields.Raw(allow_none=True)
+    tolerance = _Number(allow_none=True)
+    feedback = fields.String(allow_none=True)
+
+
+class AssessmentSettingsSchema(Schema):
+    """An assessment's settings (an item of the course's list)."""
+
+    id = fields.Integer(required=True)
+    course_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    pass_percent = fields.Integer(required=True)
+    max_attempts = fields.Integer(required=True)
+    grading = fields.String(required=True, validate=validate.OneOf(GRADING_METHODS))
+    time_limit_minutes = fields.Integer(required=True, allow_none=True)
+    opens_at = _when(required=True)
+    closes_at = _when(required=True)
+    shuffle_questions = fields.Boolean(required=True)
+    shuffle_options = fields.Boolean(required=True)
+    draw_count = fields.Integer(required=True, allow_none=True)
+    review = fields.String(required=True, validate=validate.OneOf(REVIEW_MODES))
+
+
+class AssessmentFullSchema(AssessmentSettingsSchema):
+    """An assessment for its staff: settings and every question with its key."""
+
+    questions = fields.List(fields.Nested(QuestionFullSchema), required=True)
+
+
+class AssessmentPageSchema(Schema):
+    """A page of a course's assessments (settings only)."""
+
+    items = fields.List(fields.Nested(AssessmentSettingsSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class AttemptSummarySchema(Schema):
+    """An attempt's totals, without per-question detail."""
+
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    status = fields.String(required=True)
+    started_at = _when(required=True)
+    deadline_at = _when(required=True)
+    submitted_at = _when(required=True)
+    score = _Number(required=True, allow_none=True)
+    max_score = _Number(required=True, allow_none=True)
+    percent = _Number(required=True, allow_none=True)
+    passed = fields.Boolean(required=True, allow_none=True)
+
+
+class AssessmentResultSchema(Schema):
+    """A learner's result in an assessment, by its grading method."""
+
+    percent = _Number(required=True, allow_none=True)
+    passed = fields.Boolean(required=True)
+    status = fields.String(required=True)
+
+
+class AssessmentSchema(AssessmentSettingsSchema):
+    """An assessment: staff get `questions` (with keys); an enrolled learner gets, instead,
+    their window (opens_at/closes_at are theirs), question_count, attempts and result."""
+
+    questions = fields.List(fields.Nested(QuestionFullSchema))
+    question_count = fields.Integer()
+    window = fields.String()
+    attempts = fields.List(fields.Nested(AttemptSummarySchema))
+    attempts_left = fields.Integer()
+    result = fields.Nested(AssessmentResultSchema)
+
+
+class AttemptStartedSchema(Schema):
+    """A started attempt and its questions (no keys)."""
+
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    status = fields.String(required=True)
+    started_at = _when(required=True)
+    deadline_at = _when(required=True)
+    questions = fields.List(fields.Nested(QuestionLearnerSchema), required=True)
+
+
+class AnswersSavedSchema(Schema):
+    """How many answers were saved, and the attempt's deadline."""
+
+    id = fields.Integer(required=True)
+    saved = fields.Integer(required=True)
+    deadline_at = _when(required=True)
+
+
+class SubmitResultSchema(Schema):
+    """The body of a submit or a grading: status, score, max_score, percent, passed."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    score = _Number(required=True, allow_none=True)
+    max_score = _Number(required=True, allow_none=True)
+    percent = _Number(required=True, allow_none=True)
+    passed = fields.Boolean(required=True, allow_none=True)
+
+
+class AttemptAnswerSchema(Schema):
+    """A saved answer: points and comment only with the key or once a trainer graded it."""
+
+    question_id = fields.Integer(required=True)
+    response = fields.Raw(required=True, allow_none=True)
+    points = _Number(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class AttemptSchema(AttemptSummarySchema):
+    """An attempt: its questions and answers; keys, points and comments only when `review`."""
+
+    assessment_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    review = fields.Boolean(required=True)
+    questions = fields.List(fields.Nested(AttemptQuestionSchema), required=True)
+    answers = fields.List(fields.Nested(AttemptAnswerSchema), required=True)
+
+
 # output shapes --------------------------------------------------------------------------------------
 def _iso(value):
     return value.isoformat() if value is not None else None
