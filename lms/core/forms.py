@@ -1,8 +1,18 @@
 """Form helpers shared by the features' views."""
 
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.core.errors import DomainError
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a group of checkboxes (a multi-select is awkward on a phone); the
+    form template draws it as a fieldset with a legend."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def apply_errors(form: FlaskForm, exc: DomainError) -> None:

@@ -7,12 +7,12 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.core.forms import CheckboxListField
 from lms.scheduling.rules import DAY_LABELS, WEEKDAYS
 
 
@@ -34,10 +34,9 @@ class CohortForm(FlaskForm):
     start_date = DateField("First day", validators=[DataRequired()])
     end_date = DateField("Last day", validators=[DataRequired()],
                          description="Sessions on this day are included.")
-    meeting_days = SelectMultipleField("Meeting days",
-                                       choices=[(d, DAY_LABELS[d]) for d in WEEKDAYS],
-                                       validators=[DataRequired()],
-                                       description="Hold Ctrl (or ⌘) to choose several days.")
+    meeting_days = CheckboxListField("Meeting days",
+                                     choices=[(d, DAY_LABELS[d]) for d in WEEKDAYS],
+                                     validators=[DataRequired(message="Choose at least one day.")])
     start_time = TimeField("Starts at (park time)", validators=[DataRequired()])
     end_time = TimeField("Ends at (park time)", validators=[DataRequired()])
     enrol_opens_on = DateField("Enrolment opens on", validators=[Optional()])

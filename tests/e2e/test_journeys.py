@@ -142,7 +142,9 @@ def test_manager_schedules_a_cohort_and_a_clash_is_refused(world, open_as):
         page.get_by_label("Seats").fill("20")
         page.get_by_label("First day").fill(start.isoformat())
         page.get_by_label("Last day").fill((start + timedelta(days=27)).isoformat())
-        page.get_by_label("Meeting days").select_option(["mon", "wed"])
+        days = page.get_by_role("group", name="Meeting days")
+        for day in ("Monday", "Wednesday"):
+            days.get_by_label(day).check()
         page.get_by_label("Starts at (park time)").fill(starts)
         page.get_by_label("Ends at (park time)").fill(ends)
         page.get_by_role("button", name="Schedule cohort").click()

@@ -69,6 +69,24 @@ def test_create_form_bad_input(app, frozen, login_as, manager, park, cohort_data
     assert "The end time must be after the start time." in html
 
 
+def test_meeting_days_are_checkboxes_kept_on_error(app, frozen, login_as, manager, park,
+                                                   cohort_data):
+    c, _ = login_as("park_manager", user=manager)
+    html = c.get(f"/parks/{park.slug}/cohorts").get_data(as_text=True)
+    assert '<fieldset class="field checks" id="meeting_days">' in html
+    assert "<legend>Meeting days</legend>" in html and 'type="checkbox" value="wed"' in html
+    assert "required" not in html.split('id="meeting_days"')[1].split("</fieldset>")[0]
+    body = form_body(cohort_data(meeting_days=[]))
+    body.pop("meeting_days", None)
+    resp = c.post(f"/parks/{park.slug}/cohorts", data=body)
+    assert resp.status_code == 422 and "Choose at least one day." in resp.get_data(as_text=True)
+    resp = c.post(f"/parks/{park.slug}/cohorts",
+                  data=form_body(cohort_data(meeting_days=["mon", "wed"], capacity=99)))
+    html = resp.get_data(as_text=True)  # refused for the seats; the chosen days stay ticked
+    assert 'checked id="meeting_days-0" name="meeting_days" type="checkbox" value="mon"' in html
+    assert 'id="meeting_days-1" name="meeting_days" type="checkbox" value="tue">' in html
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_cohort_list_page_every_role(app, frozen, login_as, schedule, role):
     schedule()
