@@ -15,7 +15,7 @@ from lms.assessments.forms import (
 from lms.core.csvutil import csv_response
 from lms.core.db import commit_if_written
 from lms.core.errors import Conflict, DomainError, ValidationFailed
-from lms.core.forms import apply_errors
+from lms.core.forms import apply_errors, perform
 from lms.core.permissions import (
     ADMIN,
     FACULTY,
@@ -215,14 +215,7 @@ def delete_question(question_id: int):
     if not question.assessment.can_manage(current_user):
         abort(403)
     if PlainForm().validate_on_submit():
-        try:
-            services.delete_question(current_user, question)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash("Question deleted.", "success")
+        perform(lambda: services.delete_question(current_user, question), "Question deleted.")
     return redirect(url_for("assessments.show_assessment", assessment_id=assessment_id))
 
 
@@ -235,13 +228,8 @@ def move_question(question_id: int):
     if not question.assessment.can_manage(current_user):
         abort(403)
     if PlainForm().validate_on_submit():
-        try:
-            services.move_question(current_user, question, request.form.get("direction", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        perform(lambda: services.move_question(current_user, question,
+                                               request.form.get("direction", "")))
     return redirect(url_for("assessments.show_assessment", assessment_id=assessment_id,
                             _anchor=f"q{question_id}"))
 

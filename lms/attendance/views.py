@@ -21,7 +21,7 @@ from lms.attendance.models import ATTENDANCE_STATUSES
 from lms.attendance.throttle import WRONG_CODES_LIMIT, check_in_key, wrong_code
 from lms.core.csvutil import csv_response
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.forms import apply_errors
+from lms.core.forms import apply_errors, perform
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import (
     ADMIN,
@@ -302,16 +302,10 @@ def decide_excuse(excuse_id: int):
     if not form.validate_on_submit() or decision not in ("approve", "decline"):
         flash("Choose approve or decline (the note is at most 1,000 characters).", "error")
         return redirect(url_for("attendance.list_excuses"))
-    try:
-        services.decide_excuse(current_user, excuse, decision == "approve", form.note.data)
-    except DomainError as exc:
-        db.session.rollback()
-        _reraise_access(exc)
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("Request approved: the learner is excused." if decision == "approve"
-              else "Request declined.", "success")
+    perform(lambda: services.decide_excuse(current_user, excuse, decision == "approve",
+                                           form.note.data),
+            "Request approved: the learner is excused." if decision == "approve"
+            else "Request declined.")
     return redirect(url_for("attendance.list_excuses"))
 
 

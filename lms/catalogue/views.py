@@ -7,7 +7,7 @@ from lms.catalogue import rules, services
 from lms.catalogue.forms import BLANK_MODULE_ROWS, ConfirmForm, CourseForm, TrackForm
 from lms.catalogue.markdown import render_markdown
 from lms.core.errors import DomainError, Forbidden, ValidationFailed
-from lms.core.forms import apply_errors
+from lms.core.forms import apply_errors, perform
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import ADMIN, FACULTY, STUDENT, TRAINER, roles_required
 from lms.extensions import db
@@ -211,16 +211,8 @@ def edit_course(code: str):
 def publish_course(code: str):
     """Publish a draft (owner trainer, admin)."""
     course = services.get_course_by_code(code)
-    try:
-        services.publish_course(current_user, course)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{course.code} is published: it is in the catalogue now.", "success")
+    perform(lambda: services.publish_course(current_user, course),
+            f"{course.code} is published: it is in the catalogue now.")
     return redirect(url_for("catalogue.show_course", code=code))
 
 
@@ -229,16 +221,8 @@ def publish_course(code: str):
 def archive_course(code: str):
     """Archive a published course (owner trainer, admin); it stays readable."""
     course = services.get_course_by_code(code)
-    try:
-        services.archive_course(current_user, course)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{course.code} is archived: no new cohorts, its history stays.", "success")
+    perform(lambda: services.archive_course(current_user, course),
+            f"{course.code} is archived: no new cohorts, its history stays.")
     return redirect(url_for("catalogue.show_course", code=code))
 
 

@@ -19,7 +19,7 @@ from lms.certificates import rules, services
 from lms.certificates.api import pdf_response, verify_limit
 from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyFileForm
 from lms.core.errors import DomainError, NotFound
-from lms.core.forms import apply_errors
+from lms.core.forms import apply_errors, perform
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import ADMIN, LEARNER_ROLES, PARK_MANAGER, STAFF_ROLES, roles_required
 from lms.extensions import db, limiter
@@ -80,6 +80,13 @@ def cohort_eligibility(cohort_id: int):
                            ready=sum(1 for r in rows if r.eligible and not r.certificate))
 
 
+def _issued(result) -> tuple[str, str]:
+    """The flash message after issuing: how many issued and skipped."""
+    n, skipped = len(result.issued), len(result.skipped)
+    return (f"{n} certificate{'s' if n != 1 else ''} issued; "
+            f"{skipped} learner{'s' if skipped != 1 else ''} skipped.", "success" if n else "info")
+
+
 @bp.route("/cohorts/<int:cohort_id>/certificates", methods=["POST"])
 @roles_required(*STAFF_ROLES)
 def issue_certificates(cohort_id: int):
@@ -89,20 +96,8 @@ def issue_certificates(cohort_id: int):
         flash("The form expired; reload the page and try again.", "error")
         return redirect(url_for("certificates.cohort_eligibility", cohort_id=cohort_id))
     user_id = request.form.get("user_id", type=int)
-    try:
-        result = services.issue_certificates(current_user, cohort_id,
-                                             [user_id] if user_id else None)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        n = len(result.issued)
-        flash(f"{n} certificate{'s' if n != 1 else ''} issued; "
-              f"{len(result.skipped)} learner{'s' if len(result.skipped) != 1 else ''} skipped.",
-              "success" if n else "info")
+    perform(lambda: services.issue_certificates(current_user, cohort_id,
+                                                [user_id] if user_id else None), _issued)
     return redirect(url_for("certificates.cohort_eligibility", cohort_id=cohort_id))
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from lms.accounts.models import User
 from lms.core.csvutil import decode_upload
 from lms.core.errors import DomainError, NotFound
-from lms.core.forms import apply_errors
+from lms.core.forms import apply_errors, perform
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import (
     ADMIN,
@@ -192,14 +192,8 @@ def change_status(cohort_id: int):
     form = StatusForm()
     form.status.choices = [(s, s) for s in rules.COHORT_STATUSES]
     if form.validate_on_submit():
-        try:
-            services.set_status(current_user, cohort, form.status.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"The cohort is now {cohort.status}.", "success")
+        perform(lambda: services.set_status(current_user, cohort, form.status.data),
+                lambda c: f"The cohort is now {c.status}.")
     return redirect(url_for("scheduling.show_cohort", cohort_id=cohort_id))
 
 
@@ -226,20 +220,13 @@ def enrol(cohort_id: int):
             flash("No user has that e-mail address.", "error")
             return redirect(url_for("scheduling.show_cohort", cohort_id=cohort_id))
         user_id = user.id
-    try:
+    def enrol() -> tuple[str, int | None]:
         e = services.enrol(current_user, cohort_id, user_id)
-        status, position = e.status, e.position
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        who = "You are" if current_user.is_learner else "The learner is"
-        flash(f"{who} enrolled." if status == "enrolled"
-              else f"The cohort is full: {who.lower()} on the waitlist at place {position}.",
-              "success")
+        return e.status, e.position  # read before the commit expires the row
+
+    who = "You are" if current_user.is_learner else "The learner is"
+    perform(enrol, lambda done: f"{who} enrolled." if done[0] == "enrolled" else
+            f"The cohort is full: {who.lower()} on the waitlist at place {done[1]}.")
     return redirect(url_for("scheduling.show_cohort", cohort_id=cohort_id))
 
 
@@ -261,17 +248,9 @@ def _withdraw(cohort_id: int, user_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        _e, promoted = services.withdraw(current_user, cohort_id, user_id)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("Withdrawn." + (" The first learner on the waitlist has the seat now."
-                              if promoted else ""), "success")
+    perform(lambda: services.withdraw(current_user, cohort_id, user_id),
+            lambda done: "Withdrawn." + (" The first learner on the waitlist has the seat now."
+                                         if done[1] else ""))
     return redirect(url_for("scheduling.show_cohort", cohort_id=cohort_id))
 
 
@@ -348,16 +327,8 @@ def cancel_session(session_id: int):
     form = CancelSessionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.cancel_session(current_user, session, form.reason.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("Session cancelled.", "success")
+    perform(lambda: services.cancel_session(current_user, session, form.reason.data or ""),
+            "Session cancelled.")
     return redirect(url_for("scheduling.show_cohort", cohort_id=cohort_id))
 
 
