@@ -881,7 +881,8 @@ def question_statistics(actor, assessment: Assessment) -> list[dict]:
 # home ---------------------------------------------------------------------------------------------
 @cache
 def _home_open_stmt() -> sa.Select:
-    """Per assessment of the learner's courses and cohort: window, override, attempts; built once."""
+    """Per assessment of the learner's courses and cohort: window, override, attempts (built
+    once)."""
     A, Ov, user_id = Assessment, AssessmentOverride, sa.bindparam("user_id")
     mine = sa.and_(Attempt.assessment_id == A.id, Attempt.user_id == user_id)
     return (

@@ -474,7 +474,8 @@ def _latest_valid_stmt() -> sa.Select:
     C = Certificate
     return (sa.select(C.code, C.title, C.issued_on)
             .where(C.user_id == sa.bindparam("user_id"), C.status == "valid")
-            .order_by(C.issued_at.desc(), C.id.desc()).limit(sa.bindparam("limit", type_=sa.Integer)))
+            .order_by(C.issued_at.desc(), C.id.desc())
+            .limit(sa.bindparam("limit", type_=sa.Integer)))
 
 
 def latest_valid(user_id: int, limit: int = 5) -> list[sa.Row]:
