@@ -16,7 +16,7 @@ from lms.attendance.schemas import (
     SummaryRowSchema,
 )
 from lms.attendance.throttle import WRONG_CODES_LIMIT, check_in_key, wrong_code
-from lms.core.api import api_blueprint
+from lms.core.api import api_blueprint, authorize
 from lms.core.pagination import Page, paginate
 from lms.core.permissions import require_login
 from lms.core.schemas import PageArgsSchema, page_of
@@ -30,7 +30,16 @@ def _records_query(session_id: int) -> sa.Select:
             .options(joinedload(AttendanceRecord.user)).order_by(AttendanceRecord.id))
 
 
+def _may_take_register(session_id):
+    services.ensure_register_access(require_login(), services.get_session(session_id))
+
+
+def _may_check_in(session_id):
+    services.ensure_can_check_in(require_login(), services.get_session(session_id))
+
+
 @blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"])
+@authorize(_may_take_register)
 @blp.arguments(RegisterSchema)
 @blp.response(200, RegisterResultSchema)
 def put_attendance(data, session_id):
@@ -64,6 +73,7 @@ def get_check_in_code(session_id):
 
 
 @blp.route("/sessions/<int:session_id>/check-in", methods=["POST"])
+@authorize(_may_check_in)
 @limiter.limit(WRONG_CODES_LIMIT, key_func=check_in_key, deduct_when=wrong_code)
 @blp.arguments(CheckInSchema)
 @blp.response(201, CheckInResultSchema)

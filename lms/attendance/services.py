@@ -257,11 +257,16 @@ def current_code(actor, session: ClassSession) -> tuple[str, datetime]:
     return rules.rotating_code(_secret(), session.id, step), rules.step_expires_at(step)
 
 
+def ensure_can_check_in(actor, session: ClassSession) -> None:
+    """Only learners enrolled in the session's cohort check in to it (Forbidden otherwise)."""
+    if not actor.is_learner or not is_learner_of(session.cohort_id, actor.id):
+        raise Forbidden("Only learners enrolled in this cohort can check in to its sessions.")
+
+
 def check_in(actor, session: ClassSession, code: str, *, address: str | None = None,
              user_agent: str | None = None) -> AttendanceRecord:
     """A learner checks in with the rotating code: enrolled, in the window, once per session."""
-    if not actor.is_learner or not is_learner_of(session.cohort_id, actor.id):
-        raise Forbidden("Only learners enrolled in this cohort can check in to its sessions.")
+    ensure_can_check_in(actor, session)
     if session.status != "scheduled":
         raise Conflict("This session was cancelled.", code="session_cancelled")
     now = utcnow()
