@@ -15,12 +15,12 @@ from lms.attendance.schemas import (
     RegisterSchema,
     SummaryRowSchema,
 )
-from lms.attendance.throttle import WRONG_CODES_LIMIT, check_in_key, wrong_code
 from lms.core.api import api_blueprint, authorize
+from lms.core.errors import ValidationFailed
 from lms.core.pagination import Page, paginate
 from lms.core.permissions import require_login
 from lms.core.schemas import PageArgsSchema, page_of
-from lms.extensions import db, limiter
+from lms.extensions import db
 
 blp = api_blueprint("attendance_api", __name__, "Attendance")
 
@@ -74,15 +74,18 @@ def get_check_in_code(session_id):
 
 @blp.route("/sessions/<int:session_id>/check-in", methods=["POST"])
 @authorize(_may_check_in)
-@limiter.limit(WRONG_CODES_LIMIT, key_func=check_in_key, deduct_when=wrong_code)
 @blp.arguments(CheckInSchema)
 @blp.response(201, CheckInResultSchema)
 def post_check_in(data, session_id):
     """An enrolled learner checks in with the code: 201 present or late."""
     actor = require_login()
     session = services.get_session(session_id)
-    record = services.check_in(actor, session, data["code"], address=request.remote_addr,
-                               user_agent=request.headers.get("User-Agent"))
+    try:
+        record = services.check_in(actor, session, data["code"], address=request.remote_addr,
+                                   user_agent=request.headers.get("User-Agent"))
+    except ValidationFailed:
+        db.session.commit()  # a wrong code counts towards the throttle
+        raise
     db.session.commit()
     return record
 
