@@ -147,7 +147,8 @@ def get_attempt(attempt_id):
     db.session.commit()
     with_key = attempt.user_id != actor.id or services.review_allowed(attempt)
     return attempt_body(attempt, services.questions_of(attempt),
-                        lambda q: services.ordered_options(attempt, q), with_key=with_key)
+                        lambda q: services.ordered_options(attempt, q), with_key=with_key,
+                        response_of=lambda q, r: services.shown_response(attempt, q, r))
 
 
 @blp.route("/attempts/<int:attempt_id>/grades", methods=["POST"])
