@@ -14,7 +14,7 @@ from lms.accounts.schemas import (
     UserCreateSchema,
     UserQuerySchema,
 )
-from lms.core.api import accepts, api_blueprint
+from lms.core.api import accepts, api_blueprint, authorize, roles_only
 from lms.core.csvutil import decode_upload
 from lms.core.errors import Throttled, Unauthorized, ValidationFailed
 from lms.core.pagination import paginate
@@ -62,6 +62,7 @@ def get_me():
 
 
 @blp.route("/users", methods=["POST"])
+@authorize(roles_only(ADMIN, PARK_MANAGER))
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserCreatedSchema)
 def create_user(data):
@@ -89,6 +90,7 @@ def list_users(args):
 
 
 @blp.route("/users/import", methods=["POST"])
+@authorize(roles_only(ADMIN, PARK_MANAGER))
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.response(200, ImportResultSchema)
 @blp.alt_response(422, description="Some rows are invalid; nothing was written")

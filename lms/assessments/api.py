@@ -22,7 +22,7 @@ from lms.assessments.schemas import (
     question_learner,
     submit_result,
 )
-from lms.core.api import api_blueprint
+from lms.core.api import api_blueprint, authorize
 from lms.core.errors import Forbidden, NotFound
 from lms.core.pagination import paginate
 from lms.core.permissions import ADMIN, FACULTY, STUDENT, TRAINER, require_login, require_roles
@@ -31,7 +31,24 @@ from lms.extensions import db
 blp = api_blueprint("assessments_api", __name__, "Assessments")
 
 
+def _may_author(course_id):
+    actor = require_roles(TRAINER, ADMIN)
+    if not services.get_course(course_id).can_manage(actor):
+        raise Forbidden("Only the course's owner and admins edit its assessments.")
+
+
+def _may_answer(attempt_id):
+    services.own_open_attempt(require_login(), attempt_id)
+
+
+def _may_grade(attempt_id):
+    actor = require_login()
+    if not services.can_grade(actor, services.visible_attempt(actor, attempt_id)):
+        raise Forbidden("Only the cohort's trainer, the course owner and admins grade.")
+
+
 @blp.route("/courses/<int:course_id>/assessments", methods=["POST"])
+@authorize(_may_author)
 @blp.arguments(AssessmentInSchema)
 @blp.response(201, AssessmentFullSchema)
 def create_assessment(data, course_id):
@@ -98,6 +115,7 @@ def start_attempt(assessment_id):
 
 
 @blp.route("/attempts/<int:attempt_id>/answers", methods=["PUT"])
+@authorize(_may_answer)
 @blp.arguments(AnswersInSchema)
 @blp.response(200, AnswersSavedSchema)
 def save_answers(data, attempt_id):
@@ -129,10 +147,12 @@ def get_attempt(attempt_id):
     db.session.commit()
     with_key = attempt.user_id != actor.id or services.review_allowed(attempt)
     return attempt_body(attempt, services.questions_of(attempt),
-                        lambda q: services.ordered_options(attempt, q), with_key=with_key)
+                        lambda q: services.ordered_options(attempt, q), with_key=with_key,
+                        response_of=lambda q, r: services.shown_response(attempt, q, r))
 
 
 @blp.route("/attempts/<int:attempt_id>/grades", methods=["POST"])
+@authorize(_may_grade)
 @blp.arguments(GradesInSchema)
 @blp.response(200, SubmitResultSchema)
 def grade_attempt(data, attempt_id):

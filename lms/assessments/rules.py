@@ -11,6 +11,8 @@ unless all options are right.
 Essays: a blank (or missing) essay scores 0 at once; a written one waits for a trainer (None).
 """
 
+import hashlib
+import hmac
 import math
 import random
 from collections.abc import Iterable, Sequence
@@ -282,6 +284,52 @@ def option_order(option_ids: Sequence[int], seed: str) -> list[int]:
     ids = list(option_ids)
     random.Random(seed).shuffle(ids)
     return ids
+
+
+def private_seed(secret: str, seed: str) -> str:
+    """A seed learners cannot recompute (attempt_seed is made of numbers they know)."""
+    return hmac.new(secret.encode(), seed.encode(), hashlib.sha256).hexdigest()
+
+
+PUBLIC_ID_FLOOR = 1_000_000  # above any authoring id: an authoring id is never a public one
+PUBLIC_ID_CEILING = 2**31 - 1
+
+
+def public_option_ids(secret: str, scope: str, option_ids: Sequence[int]) -> dict[int, int]:
+    """The ids a learner sees for a question's options inside one attempt (`scope`): keyed
+    hashes, so they say nothing about authoring order or which option is right; unique within
+    the question, stable for the attempt. Maps authoring id -> public id."""
+    out: dict[int, int] = {}
+    taken: set[int] = set()
+    span = PUBLIC_ID_CEILING - PUBLIC_ID_FLOOR
+    for oid in option_ids:
+        salt = 0
+        while True:
+            digest = hmac.new(secret.encode(), f"{scope}:{oid}:{salt}".encode(),
+                              hashlib.sha256).digest()
+            value = PUBLIC_ID_FLOOR + int.from_bytes(digest[:8], "big") % span
+            if value not in taken:
+                break
+            salt += 1
+        out[oid] = value
+        taken.add(value)
+    return out
+
+
+def translate_response(kind: str, response, ids: dict[int, int]):
+    """A choice response with its option ids mapped through `ids`; an id not in `ids` becomes
+    0 (no option has it, so clean_response refuses it); other kinds and shapes are unchanged."""
+
+    def one(value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return ids.get(value, 0)
+        return value
+
+    if kind == "single":
+        return one(response)
+    if kind == "multiple" and isinstance(response, list):
+        return [one(v) for v in response]
+    return response
 
 
 def assign_option_ids(new_options: Sequence[dict], old_options: Sequence[dict]) -> list[dict]:

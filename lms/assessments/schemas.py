@@ -288,12 +288,13 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def question_full(q) -> dict:
-    """A question with its answer key (staff, or a learner in review)."""
+def question_full(q, options: list[dict] | None = None) -> dict:
+    """A question with its answer key (staff, or a learner in review); `options` inside an
+    attempt (its order and ids), else the question's own."""
     return {"id": q.id, "position": q.position, "kind": q.kind, "prompt": q.prompt,
             "points": q.points,
             "options": [{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct"))}
-                        for o in q.options or []],
+                        for o in (q.options or [] if options is None else options)],
             "accepted_answers": list(q.accepted_answers or []), "answer": q.answer,
             "tolerance": q.tolerance, "feedback": q.feedback}
 
@@ -354,15 +355,21 @@ def submit_result(t) -> dict:
             "percent": t.percent, "passed": t.passed}
 
 
-def attempt_body(t, questions: list, options_of, *, with_key: bool) -> dict:
-    """An attempt: its questions and answers; points, comments and keys only `with_key`."""
+def attempt_body(t, questions: list, options_of, *, with_key: bool, response_of=None) -> dict:
+    """An attempt: its questions and answers; points, comments and keys only `with_key`.
+    `options_of(q)` and `response_of(q, response)` give options and responses as the attempt
+    shows them (its order and option ids)."""
     body = attempt_summary(t)
     body.update({"assessment_id": t.assessment_id, "user_id": t.user_id, "review": with_key})
-    body["questions"] = [question_full(q) if with_key else question_learner(q, options_of(q))
-                         for q in questions]
+    body["questions"] = [question_full(q, options_of(q)) if with_key
+                         else question_learner(q, options_of(q)) for q in questions]
+    by_id = {q.id: q for q in questions}
     answers = []
     for a in sorted(t.answers, key=lambda a: a.question_id):
-        item = {"question_id": a.question_id, "response": a.response}
+        response = a.response
+        if response_of is not None and a.question_id in by_id:
+            response = response_of(by_id[a.question_id], response)
+        item = {"question_id": a.question_id, "response": response}
         if with_key or a.graded_at is not None:  # a trainer's essay mark is no answer key
             item.update({"points": a.points, "comment": a.comment})
         answers.append(item)

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from lms.assessments import rules
@@ -516,8 +517,8 @@ def start_attempt(user, assessment: Assessment) -> Attempt:
         q = by_id[qid]
         if q.kind in rules.CHOICE_KINDS:
             ids = [o["id"] for o in q.options]
-            orders[str(qid)] = rules.option_order(ids, f"{seed}:q{qid}") \
-                if assessment.shuffle_options else ids
+            orders[str(qid)] = rules.option_order(ids, rules.private_seed(
+                _secret(), f"{seed}:q{qid}")) if assessment.shuffle_options else ids
     attempt = Attempt(assessment_id=assessment.id, user_id=user.id, cohort_id=cohort.id,
                       number=number, started_at=now,
                       deadline_at=rules.deadline(now, assessment.time_limit_minutes, closes),
@@ -543,13 +544,32 @@ def questions_of(attempt: Attempt) -> list[Question]:
     return [by_id[qid] for qid in attempt.question_ids if qid in by_id]
 
 
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def attempt_option_ids(attempt: Attempt, question: Question) -> dict[int, int]:
+    """The attempt's own ids of a question's options (authoring id -> the id its learner sees):
+    they say nothing about the authoring order or which option is right."""
+    return rules.public_option_ids(_secret(), f"attempt:{attempt.id}:question:{question.id}",
+                                   [o["id"] for o in question.options or []])
+
+
 def ordered_options(attempt: Attempt, question: Question) -> list[dict]:
-    """A choice question's options in the attempt's order."""
+    """A choice question's options in the attempt's order, under the attempt's own ids."""
     by_id = {o["id"]: o for o in question.options or []}
     order = (attempt.option_orders or {}).get(str(question.id)) or list(by_id)
     shown = [by_id[i] for i in order if i in by_id]
     shown += [o for i, o in by_id.items() if i not in order]  # options added since
-    return shown
+    public = attempt_option_ids(attempt, question)
+    return [{**o, "id": public[o["id"]]} for o in shown]
+
+
+def shown_response(attempt: Attempt, question: Question, response):
+    """A stored response as the attempt shows it: choices under the attempt's own option ids."""
+    if question.kind not in rules.CHOICE_KINDS:
+        return response
+    return rules.translate_response(question.kind, response, attempt_option_ids(attempt, question))
 
 
 def own_open_attempt(user, attempt_id: int, *, lock: bool = False) -> Attempt:
@@ -581,7 +601,12 @@ def save_answers(user, attempt_id: int, answers: list[dict], *, submit: bool = F
             errors[f"answers.{i}.question_id"] = ["Not a question of this attempt."]
             continue
         try:
-            cleaned[qid] = rules.clean_response(question.kind, item.get("response"),
+            response = item.get("response")
+            if question.kind in rules.CHOICE_KINDS:  # the attempt's ids -> the authoring ids
+                public = attempt_option_ids(attempt, question)
+                response = rules.translate_response(question.kind, response,
+                                                    {v: k for k, v in public.items()})
+            cleaned[qid] = rules.clean_response(question.kind, response,
                                                 [o["id"] for o in question.options or []])
         except ValueError as exc:
             errors[f"answers.{i}.response"] = [str(exc)]

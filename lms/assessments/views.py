@@ -350,7 +350,9 @@ def take_attempt(attempt_id: int):
         attempt = services.get_attempt(attempt_id)
     elif request.method == "POST":
         abort(400)
-    saved = {a.question_id: a.response for a in attempt.answers}
+    by_id = {q.id: q for q in questions}
+    saved = {a.question_id: services.shown_response(attempt, by_id[a.question_id], a.response)
+             for a in attempt.answers if a.question_id in by_id}
     remaining = None
     if attempt.deadline_at:
         remaining = max(0, int((attempt.deadline_at - utcnow()).total_seconds()))

@@ -15,12 +15,12 @@ from lms.attendance.schemas import (
     RegisterSchema,
     SummaryRowSchema,
 )
-from lms.attendance.throttle import WRONG_CODES_LIMIT, check_in_key, wrong_code
-from lms.core.api import api_blueprint
+from lms.core.api import api_blueprint, authorize
+from lms.core.errors import ValidationFailed
 from lms.core.pagination import Page, paginate
 from lms.core.permissions import require_login
 from lms.core.schemas import PageArgsSchema, page_of
-from lms.extensions import db, limiter
+from lms.extensions import db
 
 blp = api_blueprint("attendance_api", __name__, "Attendance")
 
@@ -30,7 +30,16 @@ def _records_query(session_id: int) -> sa.Select:
             .options(joinedload(AttendanceRecord.user)).order_by(AttendanceRecord.id))
 
 
+def _may_take_register(session_id):
+    services.ensure_register_access(require_login(), services.get_session(session_id))
+
+
+def _may_check_in(session_id):
+    services.ensure_can_check_in(require_login(), services.get_session(session_id))
+
+
 @blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"])
+@authorize(_may_take_register)
 @blp.arguments(RegisterSchema)
 @blp.response(200, RegisterResultSchema)
 def put_attendance(data, session_id):
@@ -64,15 +73,19 @@ def get_check_in_code(session_id):
 
 
 @blp.route("/sessions/<int:session_id>/check-in", methods=["POST"])
-@limiter.limit(WRONG_CODES_LIMIT, key_func=check_in_key, deduct_when=wrong_code)
+@authorize(_may_check_in)
 @blp.arguments(CheckInSchema)
 @blp.response(201, CheckInResultSchema)
 def post_check_in(data, session_id):
     """An enrolled learner checks in with the code: 201 present or late."""
     actor = require_login()
     session = services.get_session(session_id)
-    record = services.check_in(actor, session, data["code"], address=request.remote_addr,
-                               user_agent=request.headers.get("User-Agent"))
+    try:
+        record = services.check_in(actor, session, data["code"], address=request.remote_addr,
+                                   user_agent=request.headers.get("User-Agent"))
+    except ValidationFailed:
+        db.session.commit()  # a wrong code counts towards the throttle
+        raise
     db.session.commit()
     return record
 

@@ -60,3 +60,17 @@ class ExcuseRequest(db.Model):
 
     session = relationship("ClassSession")
     user = relationship("User", foreign_keys=[user_id])
+
+
+class CheckInGuessCount(db.Model):
+    """Wrong check-in codes of one learner for one session in the current minute: one counter
+    shared by the page, the API and every worker (the rules are in rules.WRONG_CODES_*)."""
+
+    __tablename__ = "check_in_guess_counts"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    wrong_codes: Mapped[int] = mapped_column(default=0)

@@ -13,6 +13,8 @@ CODE_STEP_SECONDS = 30
 CODE_DIGITS = 6
 TRAINER_EDIT_DAYS = 7
 ATTENDED = ("present", "late")
+WRONG_CODES_PER_WINDOW = 10  # wrong check-in codes a learner may send for one session ...
+WRONG_CODES_WINDOW = timedelta(minutes=1)  # ... in a minute counted from the first of them
 
 
 # --- percentages ------------------------------------------------------------------------------

@@ -11,11 +11,16 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.attendance import rules
-from lms.attendance.models import ATTENDANCE_STATUSES, AttendanceRecord, ExcuseRequest
+from lms.attendance.models import (
+    ATTENDANCE_STATUSES,
+    AttendanceRecord,
+    CheckInGuessCount,
+    ExcuseRequest,
+)
 from lms.catalogue.models import Course
 from lms.core import audit
-from lms.core.db import is_sqlite
-from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from lms.core.db import is_sqlite, lock_for_update, wrote
+from lms.core.errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
 from lms.core.timeutil import PARK_TZ, park_to_utc, park_today, utcnow
@@ -257,11 +262,16 @@ def current_code(actor, session: ClassSession) -> tuple[str, datetime]:
     return rules.rotating_code(_secret(), session.id, step), rules.step_expires_at(step)
 
 
+def ensure_can_check_in(actor, session: ClassSession) -> None:
+    """Only learners enrolled in the session's cohort check in to it (Forbidden otherwise)."""
+    if not actor.is_learner or not is_learner_of(session.cohort_id, actor.id):
+        raise Forbidden("Only learners enrolled in this cohort can check in to its sessions.")
+
+
 def check_in(actor, session: ClassSession, code: str, *, address: str | None = None,
              user_agent: str | None = None) -> AttendanceRecord:
     """A learner checks in with the rotating code: enrolled, in the window, once per session."""
-    if not actor.is_learner or not is_learner_of(session.cohort_id, actor.id):
-        raise Forbidden("Only learners enrolled in this cohort can check in to its sessions.")
+    ensure_can_check_in(actor, session)
     if session.status != "scheduled":
         raise Conflict("This session was cancelled.", code="session_cancelled")
     now = utcnow()
@@ -272,6 +282,7 @@ def check_in(actor, session: ClassSession, code: str, *, address: str | None = N
             AttendanceRecord.session_id == session.id, AttendanceRecord.user_id == actor.id)):
         raise Conflict("Your attendance for this session is already marked.",
                        code="already_marked")
+    count_code_guess(actor, session, now)
     if not rules.code_is_valid(_secret(), session.id, code, now):
         raise ValidationFailed("That code is wrong or has expired; enter the code on the screen.",
                                fields={"code": ["Wrong or expired code."]}, code="wrong_code")
@@ -289,6 +300,45 @@ def check_in(actor, session: ClassSession, code: str, *, address: str | None = N
     audit.record("attendance.checked_in", record, after=_snapshot(record), actor=actor)
     db.session.flush()
     return record
+
+
+def _add_guess(user_id: int, session_id: int, now: datetime) -> bool:
+    """One atomic step: add a guess to the counter unless its minute's allowance is used up
+    (a minute that has passed starts afresh). False when refused or when there is no row yet."""
+    C = CheckInGuessCount
+    expired = C.window_start <= now - rules.WRONG_CODES_WINDOW
+    return db.session.execute(
+        sa.update(C).where(C.user_id == user_id, C.session_id == session_id,
+                           sa.or_(expired, C.wrong_codes < rules.WRONG_CODES_PER_WINDOW))
+        .values(wrong_codes=sa.case((expired, 1), else_=C.wrong_codes + 1),
+                window_start=sa.case((expired, now), else_=C.window_start))
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def count_code_guess(actor, session: ClassSession, now: datetime) -> None:
+    """Count a learner's code guess for a session in the database, so the page, the API and
+    every worker share one counter; Throttled once WRONG_CODES_PER_WINDOW guesses were made in
+    the window. A right code ends the guessing (the learner is checked in), so every counted
+    guess but the last is a wrong one. The caller commits the count even when the code is wrong.
+    """
+    if is_sqlite() and not wrote(db.session):
+        # take SQLite's write lock before reading the counter (no other writer in between)
+        lock_for_update(ClassSession, session.id)
+    user_id, session_id = actor.id, session.id
+    for _ in range(2):
+        if _add_guess(user_id, session_id, now):
+            return
+        if db.session.get(CheckInGuessCount, (user_id, session_id)) is not None:
+            raise Throttled(f"Too many wrong codes: at most {rules.WRONG_CODES_PER_WINDOW} a "
+                            "minute. Wait a minute, then enter the code on the screen.")
+        try:
+            with db.session.begin_nested():  # a SAVEPOINT: a concurrent first guess may win
+                db.session.add(CheckInGuessCount(user_id=user_id, session_id=session_id,
+                                                 window_start=now, wrong_codes=1))
+            return
+        except IntegrityError:
+            continue  # the other request's row exists now: count against it
+    raise Throttled("Too many check-in attempts at once; try again.")
 
 
 def same_address_report(actor, session: ClassSession) -> list[dict]:

@@ -18,9 +18,8 @@ from lms.accounts.models import User
 from lms.attendance import rules, services
 from lms.attendance.forms import CheckInForm, DecisionForm, ExcuseForm, RegisterForm
 from lms.attendance.models import ATTENDANCE_STATUSES
-from lms.attendance.throttle import WRONG_CODES_LIMIT, check_in_key, wrong_code
 from lms.core.csvutil import csv_response
-from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from lms.core.forms import apply_errors, perform
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import (
@@ -32,7 +31,7 @@ from lms.core.permissions import (
     roles_required,
 )
 from lms.core.timeutil import utcnow
-from lms.extensions import db, limiter
+from lms.extensions import db
 from lms.parks.models import Park
 
 bp = Blueprint("attendance", __name__)
@@ -217,8 +216,6 @@ def sign_in_sheet(session_id: int):
 # --- learners: check-in, excuses, own attendance ----------------------------------------------
 
 @bp.route("/check-in/<int:session_id>", methods=["GET", "POST"])
-@limiter.limit(WRONG_CODES_LIMIT, key_func=check_in_key, deduct_when=wrong_code,
-               methods=["POST"])
 @roles_required(*LEARNER_ROLES)
 def check_in(session_id: int):
     """A learner checks in: the QR link pre-fills the code; only the POST marks attendance."""
@@ -233,7 +230,10 @@ def check_in(session_id: int):
                                        address=request.remote_addr,
                                        user_agent=request.headers.get("User-Agent"))
         except DomainError as exc:
-            db.session.rollback()
+            if isinstance(exc, ValidationFailed):
+                db.session.commit()  # a wrong code: its count (the throttle) is kept
+            else:
+                db.session.rollback()
             _reraise_access(exc)
             apply_errors(form, exc)
             status = exc.status

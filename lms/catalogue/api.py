@@ -18,8 +18,8 @@ from lms.catalogue.schemas import (
     TrackSchema,
     TrackUpdateSchema,
 )
-from lms.core.api import api_blueprint
-from lms.core.errors import NotFound
+from lms.core.api import api_blueprint, authorize, roles_only
+from lms.core.errors import Forbidden, NotFound
 from lms.core.pagination import paginate
 from lms.core.permissions import require_login, require_roles
 from lms.extensions import db
@@ -42,6 +42,7 @@ def list_courses(args):
 
 
 @blp.route("/courses", methods=["POST"])
+@authorize(roles_only(*services.COURSE_WRITERS))
 @blp.arguments(CourseCreateSchema)
 @blp.response(201, CourseSchema)
 def create_course(data):
@@ -59,7 +60,17 @@ def get_course(course_id):
     return services.visible_course(current_user, services.get_course(course_id))
 
 
+def _may_edit_course(course_id):
+    services.managed_course(require_login(), services.get_course(course_id))
+
+
+def _may_edit_track(track_id):
+    if not services.get_track(track_id).can_manage(require_login()):
+        raise Forbidden("Only the track's builder or an admin may change it.")
+
+
 @blp.route("/courses/<int:course_id>", methods=["PATCH"])
+@authorize(_may_edit_course)
 @blp.arguments(CourseUpdateSchema)
 @blp.response(200, CourseSchema)
 def update_course(data, course_id):
@@ -100,6 +111,7 @@ def list_tracks(args):
 
 
 @blp.route("/tracks", methods=["POST"])
+@authorize(roles_only(*services.TRACK_WRITERS))
 @blp.arguments(TrackCreateSchema)
 @blp.response(201, TrackSchema)
 def create_track(data):
@@ -118,6 +130,7 @@ def get_track(track_id):
 
 
 @blp.route("/tracks/<int:track_id>", methods=["PATCH"])
+@authorize(_may_edit_track)
 @blp.arguments(TrackUpdateSchema)
 @blp.response(200, TrackSchema)
 def update_track(data, track_id):

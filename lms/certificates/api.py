@@ -13,7 +13,8 @@ from lms.certificates.schemas import (
     ReasonSchema,
     VerificationSchema,
 )
-from lms.core.api import api_blueprint
+from lms.core.api import api_blueprint, authorize, roles_only
+from lms.core.errors import Forbidden
 from lms.core.pagination import Page, page_args, paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, STAFF_ROLES, require_login, require_roles
 from lms.extensions import db, limiter
@@ -47,7 +48,18 @@ def cohort_eligibility(cohort_id):
     return Page(items=chunk, page=page, per_page=per_page, total=len(rows)).envelope()
 
 
+def _may_issue(cohort_id):
+    services.ensure_cohort_staff(require_roles(*STAFF_ROLES), services.get_cohort(cohort_id))
+
+
+def _may_reissue(code):
+    actor = require_roles(ADMIN, PARK_MANAGER)
+    if not services.can_reissue(actor, services.get_certificate(code)):
+        raise Forbidden("Only the programme office or the park's manager reissues certificates.")
+
+
 @blp.route("/cohorts/<int:cohort_id>/certificates", methods=["POST"])
+@authorize(_may_issue)
 @blp.arguments(IssueArgsSchema)
 @blp.response(200, IssueResultSchema)
 def issue_certificates(data, cohort_id):
@@ -88,6 +100,7 @@ def download_pdf(code):
 
 
 @blp.route("/certificates/<code>/revoke", methods=["POST"])
+@authorize(roles_only(ADMIN))
 @blp.arguments(ReasonSchema)
 @blp.response(200, CertificateSchema)
 def revoke_certificate(data, code):
@@ -99,6 +112,7 @@ def revoke_certificate(data, code):
 
 
 @blp.route("/certificates/<code>/reissue", methods=["POST"])
+@authorize(_may_reissue)
 @blp.arguments(ReasonSchema)
 @blp.response(201, CertificateSchema)
 def reissue_certificate(data, code):

@@ -1,5 +1,7 @@
 """API plumbing: the JSON-only rule for writes and the blueprint factory."""
 
+from functools import wraps
+
 from flask import Flask, request
 from flask_smorest import Blueprint
 
@@ -21,6 +23,32 @@ def accepts(*mimetypes: str):
         return fn
 
     return decorator
+
+
+def authorize(check):
+    """Run the route's access check, `check(**path_values)`, before its body is parsed: a caller
+    who may not use the route gets 401, 403 or 404, never a list of what is wrong with the body.
+    Put it right under `@blp.route`, above `@blp.arguments`."""
+
+    def decorator(fn):
+        @wraps(fn)  # keeps flask-smorest's documentation of the wrapped view
+        def wrapper(*args, **kwargs):
+            check(**kwargs)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def roles_only(*roles: str):
+    """An `authorize` check for routes whose only rule before the body is the caller's role."""
+    from lms.core.permissions import require_roles
+
+    def check(**_path_values):
+        require_roles(*roles)
+
+    return check
 
 
 def init_api_guards(app: Flask) -> None:

@@ -52,13 +52,30 @@ def decode_upload(data: bytes) -> str:
     return text
 
 
+def _unreadable(reader, exc: csv.Error) -> ValidationFailed:
+    """The clear refusal of a file the csv module cannot read (a field too long, say)."""
+    limit = csv.field_size_limit()
+    why = (f"a field is longer than {limit:,} characters" if "field limit" in str(exc)
+           else str(exc).rstrip("."))
+    line = max(reader.reader.line_num, 1)  # DictReader.line_num lags behind a failed line
+    message = f"Line {line} of the file could not be read: {why}."
+    return ValidationFailed(message, fields={"file": [message]})
+
+
 def read_rows(text: str, required: list[str]) -> list[dict[str, str]]:
-    """Parse CSV text into dicts, checking the header has the required columns."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ValidationFailed(f"The header lacks the column(s): {', '.join(missing)}",
-                               fields={"file": [f"Missing columns: {', '.join(missing)}"]})
-    reader.fieldnames = header
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    """Parse CSV text into dicts, checking the header has the required columns.
+
+    Lines may end in LF, CRLF or a lone CR (Excel's "CSV (Macintosh)"); a file the csv module
+    cannot read (a field over its 131,072-character limit) is refused with the line's number.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=None))  # universal newlines
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise ValidationFailed(f"The header lacks the column(s): {', '.join(missing)}",
+                                   fields={"file": [f"Missing columns: {', '.join(missing)}"]})
+        reader.fieldnames = header
+        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    except csv.Error as exc:
+        raise _unreadable(reader, exc) from None

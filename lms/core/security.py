@@ -36,20 +36,55 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+MAX_JSON_DEPTH = 32  # the deepest API body (an assessment's questions' options) needs 4
+
+
+def json_depth(value) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar: 0); no recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((v, depth) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _nul_paths(value, path: str) -> list[str]:
-    """Paths (a.b.0) of the JSON strings and keys holding a NUL character."""
-    if isinstance(value, str):
-        return [path or "body"] if "\x00" in value else []
-    if isinstance(value, dict):
-        out = []
-        for k, v in value.items():
-            sub = f"{path}.{k}" if path else str(k)
-            out += [sub] if "\x00" in str(k) else _nul_paths(v, sub)
-        return out
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _nul_paths(v, f"{path}.{i}" if path
-                                                                  else str(i))]
-    return []
+    """Paths (a.b.0) of the JSON strings and keys holding a NUL character (no recursion)."""
+    out, stack = [], [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                out.append(where or "body")
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                sub = f"{where}.{k}" if where else str(k)
+                if "\x00" in str(k):
+                    out.append(sub)
+                else:
+                    stack.append((v, sub))
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}.{i}" if where else str(i)) for i, v in enumerate(item))
+    return sorted(out)
+
+
+def json_body_problem() -> str | None:
+    """Why the JSON body of a write cannot be read safely (nested too deeply), or None."""
+    if request.method not in WRITE_METHODS or not request.is_json:
+        return None
+    try:
+        body = request.get_json(silent=True)  # cached for the view
+    except RecursionError:  # deeper than the parser itself can go
+        body, depth = None, None
+    else:
+        depth = json_depth(body)
+    if depth is None or depth > MAX_JSON_DEPTH:
+        return (f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels of "
+                "arrays and objects).")
+    return None
 
 
 def nul_inputs() -> list[str]:
@@ -86,6 +121,18 @@ def init_security(app: Flask) -> None:
         if request.path.startswith("/api/") and not _cookie_authenticated(app):
             return  # an API call with no login cookie carries no ambient authority to abuse
         csrf.protect()
+
+    @app.before_request
+    def _refuse_deep_json():
+        # deep nesting would exhaust the recursion of parsers and validators: a 500 otherwise
+        problem = json_body_problem()
+        if problem is None:
+            return None
+        from lms.core.handlers import html_error, json_error, wants_json
+
+        if wants_json():
+            return json_error(400, problem, code="too_deeply_nested")
+        return html_error(400, problem)
 
     @app.before_request
     def _refuse_nul_characters():

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from lms.core.api import api_blueprint
+from lms.core.api import api_blueprint, authorize, roles_only
 from lms.core.errors import Forbidden
 from lms.core.pagination import paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, require_roles
@@ -36,7 +36,13 @@ def list_rooms(args, park_id):
     return paginate(stmt, args["page"], args["per_page"]).envelope()
 
 
+def _may_add_room(park_id):
+    if not services.get_park(park_id).can_manage(require_roles(ADMIN, PARK_MANAGER)):
+        raise Forbidden("You do not manage this park.")
+
+
 @blp.route("/parks/<int:park_id>/rooms", methods=["POST"])
+@authorize(_may_add_room)
 @blp.arguments(RoomSchema)
 @blp.response(201, RoomSchema)
 def create_room(data, park_id):
@@ -48,6 +54,7 @@ def create_room(data, park_id):
 
 
 @blp.route("/holidays", methods=["POST"])
+@authorize(roles_only(ADMIN, PARK_MANAGER))
 @blp.arguments(HolidaySchema)
 @blp.response(201, HolidaySchema)
 def create_holiday(data):

@@ -1,7 +1,7 @@
 """JSON API of the scheduling feature: cohorts, their sessions and enrolments."""
 
-from lms.core.api import api_blueprint
-from lms.core.errors import Forbidden
+from lms.core.api import api_blueprint, authorize, roles_only
+from lms.core.errors import Forbidden, NotFound
 from lms.core.pagination import paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, require_login, require_roles
 from lms.core.schemas import PageArgsSchema, page_of
@@ -23,6 +23,7 @@ blp = api_blueprint("scheduling_api", __name__, "Scheduling")
 
 
 @blp.route("/cohorts", methods=["POST"])
+@authorize(roles_only(ADMIN, PARK_MANAGER))
 @blp.arguments(CohortCreateSchema)
 @blp.response(201, CohortCreatedSchema)
 @blp.alt_response(409, description="schedule_clash, with every clash in `clashes`")
@@ -63,7 +64,17 @@ def list_sessions(cohort_id):
     return services.sessions_of(cohort)
 
 
+def _may_enrol(cohort_id):
+    actor = require_login()
+    cohort = services.get_cohort(cohort_id)
+    if actor.is_learner and not services.can_view(actor, cohort):
+        raise NotFound("No such cohort.")
+    if not actor.is_learner and not cohort.can_teach(actor):
+        raise Forbidden("Only this park's staff enrol learners in this cohort.")
+
+
 @blp.route("/cohorts/<int:cohort_id>/enrollments", methods=["POST"])
+@authorize(_may_enrol)
 @blp.arguments(EnrolRequestSchema)
 @blp.response(201, EnrolResultSchema)
 def create_enrollment(data, cohort_id):

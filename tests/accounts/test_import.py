@@ -172,3 +172,42 @@ def test_import_6500_rows_in_bulk(app, make_user, count_queries):
     db.session.commit()
     assert result.created == 6500 and not result.errors
     assert len(statements) < 10
+
+
+# --- awkward files (issue 17, item 18): read them, or refuse them clearly; never a 500 ----------
+
+MAC = GOOD.replace("\n", "\r")  # Excel's "CSV (Macintosh)": CR-only line ends
+HUGE_FIELD = HEADER + "big@example.pk," + "N" * 131_073 + ",student,,lahore,\n"
+
+
+def test_import_reads_cr_only_line_endings(client, make_user, token_for):
+    headers = token_for(make_user("admin"))
+    before = users_count()
+    resp = client.post("/api/v1/users/import", data=MAC.encode(), content_type="text/csv",
+                       headers=headers)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["created"] == 3 and users_count() == before + 3
+
+
+def test_import_refuses_a_field_over_131072_characters(client, make_user, token_for):
+    headers = token_for(make_user("admin"))
+    before = users_count()
+    resp = client.post("/api/v1/users/import", data=HUGE_FIELD.encode(), content_type="text/csv",
+                       headers=headers)
+    assert resp.status_code == 422
+    error = resp.get_json()["error"]
+    assert error["message"] == ("Line 2 of the file could not be read: a field is longer than "
+                                "131,072 characters.")
+    assert error["fields"] == {"file": [error["message"]]}
+    assert users_count() == before
+
+
+@pytest.mark.parametrize("body,text", [
+    (MAC, b"3 to create"),
+    (HUGE_FIELD, b"a field is longer than 131,072 characters"),
+])
+def test_import_page_reads_or_refuses_awkward_files(login_as, body, text):
+    c, _ = login_as("admin")
+    data = {"file": (io.BytesIO(body.encode()), "users.csv"), "dry_run": "y"}
+    resp = c.post("/users/import", data=data, content_type="multipart/form-data")
+    assert resp.status_code in (200, 422) and text in resp.data

@@ -4,6 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from lms.assessments import services
+from lms.assessments.models import Attempt
 from lms.extensions import db
 
 # answer-key values no learner may receive before review (searched for in every response)
@@ -65,11 +67,19 @@ def world(app, make_user, make_course, make_cohort, enrol):
         q={q.kind: q for q in exam.questions})
 
 
-def right_answers(w) -> list[dict]:
-    """Full-marks responses for every objective question, and an essay."""
+def option_ids(attempt_id: int, question) -> dict[int, int]:
+    """Authoring id -> the id the attempt shows for the question's options."""
+    return services.attempt_option_ids(db.session.get(Attempt, attempt_id), question)
+
+
+def right_answers(w, attempt_id: int) -> list[dict]:
+    """Full-marks responses for every objective question, and an essay (in the attempt's own
+    option ids)."""
     q = w.q
-    single_right = next(o["id"] for o in q["single"].options if o["correct"])
-    multi_right = [o["id"] for o in q["multiple"].options if o["correct"]]
+    single_ids, multi_ids = option_ids(attempt_id, q["single"]), option_ids(attempt_id,
+                                                                          q["multiple"])
+    single_right = next(single_ids[o["id"]] for o in q["single"].options if o["correct"])
+    multi_right = [multi_ids[o["id"]] for o in q["multiple"].options if o["correct"]]
     return [{"question_id": q["single"].id, "response": single_right},
             {"question_id": q["multiple"].id, "response": multi_right},
             {"question_id": q["true_false"].id, "response": True},
@@ -78,9 +88,9 @@ def right_answers(w) -> list[dict]:
             {"question_id": q["essay"].id, "response": "Two environments, switch traffic."}]
 
 
-def answers_not_echoing_keys(w) -> list[dict]:
+def answers_not_echoing_keys(w, attempt_id: int) -> list[dict]:
     """Like right_answers, but the short text is wrong so no echo of a key is in the body."""
-    answers = right_answers(w)
+    answers = right_answers(w, attempt_id)
     for a in answers:
         if a["question_id"] == w.q["short_text"].id:
             a["response"] = "kube proxy"

@@ -106,7 +106,7 @@ def test_attempt_flow_without_leaks(world, api):
     again = call("POST", f"/assessments/{w.exam.id}/attempts")
     assert again.status_code == 409 and again.get_json()["error"]["attempt_id"] == attempt_id
 
-    answers = answers_not_echoing_keys(w)
+    answers = answers_not_echoing_keys(w, attempt_id)
     answers[0]["points"] = 100
     resp = call("PUT", f"/attempts/{attempt_id}/answers",
                 json={"answers": answers, "score": 100, "passed": True})
@@ -137,7 +137,7 @@ def test_review_never_keeps_keys_hidden(world, api):
     db.session.commit()
     call = api(w.learner)
     attempt_id = call("POST", f"/assessments/{w.exam.id}/attempts").get_json()["id"]
-    call("PUT", f"/attempts/{attempt_id}/answers", json={"answers": answers_not_echoing_keys(w)})
+    call("PUT", f"/attempts/{attempt_id}/answers", json={"answers": answers_not_echoing_keys(w, attempt_id)})
     assert_no_keys(call("POST", f"/attempts/{attempt_id}/submit").data, "submit")
     assert_no_keys(call("GET", f"/attempts/{attempt_id}").data, "review never")
     assert_no_keys(call("GET", f"/assessments/{w.exam.id}").data, "assessment after")
@@ -197,9 +197,9 @@ def test_deadline_over_the_api(world, api):
     with time_machine.travel(T0, tick=False):
         body = call("POST", f"/assessments/{w.exam.id}/attempts").get_json()
         assert body["deadline_at"] == (T0 + timedelta(minutes=15)).isoformat()
-        call("PUT", f"/attempts/{body['id']}/answers", json={"answers": right_answers(w)[:1]})
+        call("PUT", f"/attempts/{body['id']}/answers", json={"answers": right_answers(w, body['id'])[:1]})
     with time_machine.travel(T0 + timedelta(minutes=15, seconds=1), tick=False):
-        late = call("PUT", f"/attempts/{body['id']}/answers", json={"answers": right_answers(w)})
+        late = call("PUT", f"/attempts/{body['id']}/answers", json={"answers": right_answers(w, body['id'])})
         assert late.status_code == 409 and late.get_json()["error"]["code"] == "deadline_passed"
         got = call("GET", f"/attempts/{body['id']}").get_json()
         assert got["status"] == "graded" and got["score"] == 2.0
@@ -210,7 +210,7 @@ def test_grades_endpoint(world, api):
     w = world
     call = api(w.learner)
     attempt_id = call("POST", f"/assessments/{w.exam.id}/attempts").get_json()["id"]
-    call("PUT", f"/attempts/{attempt_id}/answers", json={"answers": right_answers(w)})
+    call("PUT", f"/attempts/{attempt_id}/answers", json={"answers": right_answers(w, attempt_id)})
     call("POST", f"/attempts/{attempt_id}/submit")
     grade = {"grades": [{"question_id": w.q["essay"].id, "points": 4, "comment": "Clear."}]}
     assert call("POST", f"/attempts/{attempt_id}/grades", json=grade).status_code == 403

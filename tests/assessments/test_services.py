@@ -11,7 +11,7 @@ from lms.assessments.models import Answer, Attempt
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.models import AuditEvent
 from lms.extensions import db
-from tests.assessments.conftest import right_answers
+from tests.assessments.conftest import option_ids, right_answers
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 
@@ -61,7 +61,7 @@ def test_one_open_attempt_and_attempt_limit(world):
 def test_full_marks_objective_and_essay_queue(world):
     w = world
     attempt = start(w)
-    services.save_answers(w.learner, attempt.id, right_answers(w))
+    services.save_answers(w.learner, attempt.id, right_answers(w, attempt.id))
     db.session.commit()
     db.session.commit()  # each request locks afresh
     services.submit_attempt(w.learner, attempt.id)
@@ -99,7 +99,7 @@ def test_full_marks_objective_and_essay_queue(world):
 def test_second_submit_returns_same_result(world):
     w = world
     attempt = start(w)
-    services.save_answers(w.learner, attempt.id, right_answers(w)[:3])
+    services.save_answers(w.learner, attempt.id, right_answers(w, attempt.id)[:3])
     db.session.commit()  # each request locks afresh
     first = services.submit_attempt(w.learner, attempt.id)
     db.session.commit()
@@ -120,7 +120,7 @@ def test_answers_refused_after_submit_and_for_others(world):
     services.submit_attempt(w.learner, attempt.id)
     db.session.commit()
     with pytest.raises(Conflict) as exc:
-        services.save_answers(w.learner, attempt.id, right_answers(w))
+        services.save_answers(w.learner, attempt.id, right_answers(w, attempt.id))
     assert exc.value.code == "attempt_submitted"
 
 
@@ -143,11 +143,11 @@ def test_deadline_refuses_late_answers_and_finalises(world):
     with time_machine.travel(T0, tick=False):
         attempt = start(w)
         assert attempt.deadline_at == T0 + timedelta(minutes=30)
-        services.save_answers(w.learner, attempt.id, right_answers(w)[:2])
+        services.save_answers(w.learner, attempt.id, right_answers(w, attempt.id)[:2])
         db.session.commit()
     with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
         with pytest.raises(Conflict) as exc:
-            services.save_answers(w.learner, attempt.id, right_answers(w))
+            services.save_answers(w.learner, attempt.id, right_answers(w, attempt.id))
         assert exc.value.code == "deadline_passed"
         db.session.rollback()
         assert services.finalise_overdue() == 1
@@ -200,9 +200,9 @@ def test_grading_methods_in_results(world):
     w.exam.max_attempts = 3
     db.session.commit()
     scores = []
-    for answers in (right_answers(w)[:1], right_answers(w)[:5], right_answers(w)[:2]):
+    for count in (1, 5, 2):
         attempt = start(w)
-        services.save_answers(w.learner, attempt.id, answers)
+        services.save_answers(w.learner, attempt.id, right_answers(w, attempt.id)[:count])
         db.session.commit()  # each request locks afresh
         services.submit_attempt(w.learner, attempt.id)
         db.session.commit()
@@ -250,7 +250,8 @@ def test_required_assessments(world):
 def test_answer_key_change_regrades_and_audits(world):
     w = world
     attempt = start(w)
-    wrong_single = next(o["id"] for o in w.q["single"].options if not o["correct"])
+    shown = option_ids(attempt.id, w.q["single"])
+    wrong_single = next(shown[o["id"]] for o in w.q["single"].options if not o["correct"])
     services.save_answers(w.learner, attempt.id,
                           [{"question_id": w.q["single"].id, "response": wrong_single}])
     db.session.commit()  # each request locks afresh
@@ -258,7 +259,7 @@ def test_answer_key_change_regrades_and_audits(world):
     db.session.commit()
     assert attempt.score == 0
     q = w.q["single"]
-    options = [{"id": o["id"], "text": o["text"], "correct": o["id"] == wrong_single}
+    options = [{"id": o["id"], "text": o["text"], "correct": shown[o["id"]] == wrong_single}
                for o in q.options]
     services.update_question(w.owner, q, {"kind": "single", "prompt": q.prompt, "points": 2,
                                           "options": options})
@@ -336,8 +337,9 @@ def test_draw_and_shuffle_per_attempt(world):
     assert set(again.question_ids) == ids
     for q in services.questions_of(again):
         if q.kind in ("single", "multiple"):
+            shown = option_ids(again.id, q)
             assert sorted(o["id"] for o in services.ordered_options(again, q)) == \
-                sorted(o["id"] for o in q.options)
+                sorted(shown[o["id"]] for o in q.options)
 
 
 def test_question_statistics(world, make_user, enrol):
@@ -349,7 +351,8 @@ def test_question_statistics(world, make_user, enrol):
         u = make_user("student")
         enrol(w.cohort, u)
         a = start(w, u)
-        services.save_answers(u, a.id, [{"question_id": single.id, "response": response}])
+        services.save_answers(u, a.id, [{"question_id": single.id,
+                                         "response": option_ids(a.id, single)[response]}])
         db.session.commit()  # each request locks afresh
         services.submit_attempt(u, a.id)
         db.session.commit()

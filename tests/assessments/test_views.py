@@ -11,7 +11,7 @@ import time_machine
 from lms.assessments import services
 from lms.assessments.models import Assessment, AssessmentOverride, Attempt, Question
 from lms.extensions import db
-from tests.assessments.conftest import answers_not_echoing_keys, assert_no_keys
+from tests.assessments.conftest import answers_not_echoing_keys, assert_no_keys, option_ids
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 
@@ -25,7 +25,7 @@ def submitted_attempt(w, user=None, answers=None):
     user = user or w.learner
     attempt = services.start_attempt(user, w.exam)
     db.session.commit()
-    services.save_answers(user, attempt.id, answers or answers_not_echoing_keys(w))
+    services.save_answers(user, attempt.id, answers or answers_not_echoing_keys(w, attempt.id))
     db.session.commit()
     services.submit_attempt(user, attempt.id)
     db.session.commit()
@@ -113,9 +113,12 @@ def test_learner_takes_attempt_without_javascript(world, as_):
     assert c.post(f"/assessments/{w.exam.id}/start").headers["Location"].endswith(
         f"/attempts/{attempt.id}/take")
     q = w.q
-    right_single = next(o["id"] for o in q["single"].options if o["correct"])
+    single_ids, multi_ids = option_ids(attempt.id, q["single"]), option_ids(attempt.id,
+                                                                          q["multiple"])
+    right_single = next(single_ids[o["id"]] for o in q["single"].options if o["correct"])
     form = {f"q{q['single'].id}": str(right_single),
-            f"q{q['multiple'].id}": [str(o["id"]) for o in q["multiple"].options if o["correct"]],
+            f"q{q['multiple'].id}": [str(multi_ids[o["id"]]) for o in q["multiple"].options
+                                     if o["correct"]],
             f"q{q['true_false'].id}": "true", f"q{q['short_text'].id}": "kube proxy",
             f"q{q['numeric'].id}": "1,234.57", f"q{q['essay'].id}": "Swap traffic.",
             "action": "save"}

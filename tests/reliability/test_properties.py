@@ -129,16 +129,21 @@ def course_with_learner(make_user, make_course, make_cohort, enrol):
     return trainer, course, learner
 
 
-def _answer(kind: str, right: bool, questions: dict) -> dict:
-    """A response to one question: right or wrong; 'bogus' names no question of the attempt."""
+def _answer(kind: str, right: bool, questions: dict, attempt_id: int) -> dict:
+    """A response to one question: right or wrong; 'bogus' names no question of the attempt.
+    Options go by the attempt's own ids (what its learner is shown)."""
     if kind == "bogus":
         return {"question_id": 10**6, "response": True}
     q = questions[kind]
     if kind == "tf":
         return {"question_id": q.id, "response": right}
     if kind == "single":
+        from lms.assessments import services
+        from lms.assessments.models import Attempt
+
         option = next(o for o in q.options if bool(o.get("correct")) == right)
-        return {"question_id": q.id, "response": option["id"]}
+        shown = services.attempt_option_ids(db.session.get(Attempt, attempt_id), q)
+        return {"question_id": q.id, "response": shown[option["id"]]}
     return {"question_id": q.id, "response": 42 if right else 7}
 
 
@@ -204,7 +209,7 @@ def test_attempt_life_cycle(course_with_learner, max_attempts, limit, closes_aft
                 before = db.session.scalars(sa.select(Answer.response).where(
                     Answer.attempt_id == target).order_by(Answer.question_id)).all()
                 result = request(services.save_answers, learner, target,
-                                 [_answer(op[1], op[2], questions)])
+                                 [_answer(op[1], op[2], questions, target)])
                 if target in results:
                     assert isinstance(result, Conflict) and result.code == "attempt_submitted"
                 elif overdue:

@@ -241,6 +241,27 @@ def test_bulk_enrol_page(app, frozen, login_as, manager, schedule, make_user):
     assert len(services.enrolled_user_ids(cohort.id)) == 1
 
 
+def test_bulk_enrol_reads_cr_only_files_and_refuses_huge_fields(app, frozen, login_as, manager,
+                                                             schedule, make_user):
+    """Issue 17, item 18: Excel's "CSV (Macintosh)" is read; a field over csv's 131,072-character
+    limit is refused with a clear message (both were a 500)."""
+    cohort = schedule()
+    make_user("student", email="ok@example.pk")
+    make_user("student", email="ok2@example.pk")
+    c, _ = login_as("park_manager", user=manager)
+    huge = b"email\n" + b"x" * 131_073 + b"@example.pk\n"
+    resp = c.post(f"/cohorts/{cohort.id}/import", data={"file": (io.BytesIO(huge), "list.csv")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert "a field is longer than 131,072 characters" in resp.get_data(as_text=True)
+    assert services.enrolled_user_ids(cohort.id) == []
+    mac = b"email\rok@example.pk\rok2@example.pk\r"
+    resp = c.post(f"/cohorts/{cohort.id}/import", data={"file": (io.BytesIO(mac), "list.csv")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert len(services.enrolled_user_ids(cohort.id)) == 2
+
+
 @pytest.mark.parametrize("role,status", [("admin", 200), ("park_manager", 200),
                                          ("trainer", 403), ("student", 403), ("faculty", 403)])
 def test_room_calendar_permissions(app, frozen, login_as, schedule, park, role, status):

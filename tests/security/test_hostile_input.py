@@ -508,7 +508,7 @@ def test_wrong_types_get_422_with_field_errors(sec_app, h):
          {"records": [{"user_id": "6", "status": "here"}]}, {"records"}),
         ("student", "post", f"/api/v1/sessions/{w.session.id}/check-in", {"code": 123456},
          {"code"}),
-        ("faculty", "put", f"/api/v1/attempts/{w.attempt.id}/answers",
+        ("student", "put", f"/api/v1/attempts/{w.attempt.id}/answers",
          {"answers": [{"question_id": "1"}]}, {"answers"}),
         ("trainer", "post", f"/api/v1/attempts/{w.attempt.id}/grades",
          {"grades": [{"question_id": w.essay.id, "points": "lots"}]}, {"grades"}),
