@@ -43,6 +43,7 @@ AUTHORS = "admin trainer other_trainer"  # who may write courses and tracks
 EXPECTED: dict[str, str] = {
     # accounts
     "GET /": LOGGED,
+    "GET /favicon.ico": ALL,
     "GET /account/password": LOGGED,
     "POST /account/password": LOGGED,
     "GET /login": ALL,
