@@ -1,0 +1,60 @@
+# Runs after the journeys (file order): its world helpers seed what the journeys make in the browser.
+"""axe-core on every main page of every role, at 375 px and at 1280 px: no serious or critical
+violation of WCAG 2.2 AA (the journeys run the same check on the pages they visit)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.support import E2E, axe_problems, horizontal_scroll_problems, shot
+
+pytestmark = E2E
+
+
+def _main_pages(page) -> list[str]:
+    """The home page, every link of the main navigation, and the account's own links."""
+    page.goto("/")
+    links = page.eval_on_selector_all(
+        "header.site a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+    seen = []
+    for href in ["/", *links]:
+        if href not in seen and not href.startswith("/logout"):
+            seen.append(href)
+    return seen
+
+
+@pytest.mark.parametrize("role", ["visitor", "admin", "manager", "trainer", "student"])
+@pytest.mark.parametrize("phone", [False, True], ids=["1280px", "375px"])
+def test_main_pages_pass_axe(world, open_as, role, phone):
+    world.ensure_enrolled(world.student)
+    world.ensure_session_now()
+    page = open_as(None if role == "visitor" else getattr(world, role), phone=phone)
+    extra = {"visitor": ["/verify", "/courses"],
+             "student": ["/courses", f"/cohorts/{world.ensure_cohort()}"],
+             "trainer": [f"/courses/{world.ensure_course()}"],
+             "manager": [f"/cohorts/{world.ensure_cohort()}"],
+             "admin": []}[role]
+    problems = []
+    for url in _main_pages(page) + extra:
+        page.goto(url)
+        found = axe_problems(page)
+        if phone:
+            found += horizontal_scroll_problems(page)
+        if found:
+            shot(page, f"axe-{role}-{'phone' if phone else 'laptop'}-{url}")
+            problems.append(f"{url}: " + "; ".join(found))
+    assert not problems, "\n".join(problems)
+
+
+def test_check_in_screen_fetches_the_next_code_without_reloading(world, open_as):
+    session_id = world.ensure_session_now()
+    page = open_as(world.trainer)
+    page.clock.install()
+    page.goto(f"/attendance/sessions/{session_id}/check-in-screen")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    page.evaluate("""() => { window.__samePage = true;
+        document.querySelector(".check-in-code").setAttribute("data-old", "1"); }""")
+    page.clock.run_for(31_000)  # past the rotation: the script asks the server again
+    page.wait_for_selector(".check-in-code:not([data-old])")
+    assert page.evaluate("() => window.__samePage === true"), "the page reloaded"
+    assert page.locator(".check-in-code strong").inner_text().replace(" ", "").isdigit()
