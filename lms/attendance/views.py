@@ -39,7 +39,8 @@ bp = Blueprint("attendance", __name__)
 MANAGERS = (ADMIN, PARK_MANAGER)
 NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("attendance.list_cohorts", "Attendance", (TRAINER,)),
-]  # the park report is linked from the dashboards; "My attendance" from "My progress"
+    ("attendance.my_attendance", "My attendance", LEARNER_ROLES),
+]  # the park report is linked from the dashboards
 
 
 def _reraise_access(exc: DomainError) -> None:

@@ -58,3 +58,26 @@ def test_check_in_screen_fetches_the_next_code_without_reloading(world, open_as)
     page.wait_for_selector(".check-in-code:not([data-old])")
     assert page.evaluate("() => window.__samePage === true"), "the page reloaded"
     assert page.locator(".check-in-code strong").inner_text().replace(" ", "").isdigit()
+
+
+def test_phone_header_folds_the_navigation_behind_a_menu_button(world, open_as):
+    page = open_as(world.student, phone=True)
+    header = page.locator("header.site").bounding_box()
+    assert header["height"] < 70, f"the header takes {header['height']} px at 375 px"
+    nav_link = page.locator("header nav").get_by_role("link", name="My grades")
+    assert not nav_link.is_visible()
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.get_attribute("aria-expanded") == "false"
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    nav_link.click()
+    page.wait_for_url("**/my/grades")
+
+
+def test_learner_and_admin_navigation(world, open_as):
+    student = open_as(world.student)
+    for name in ("My grades", "My attendance", "My certificates", "My timetable"):
+        assert student.locator("header nav").get_by_role("link", name=name).is_visible(), name
+    admin = open_as(world.admin)
+    for name in ("Tracks", "Holidays", "Users", "Dashboard"):
+        assert admin.locator("header nav").get_by_role("link", name=name).is_visible(), name
