@@ -223,9 +223,16 @@ def test_student_checks_in_and_takes_the_assessment_on_a_phone(world, open_as):
     phone.get_by_label("GitHub Actions").check()
     phone.get_by_label("Your answer").fill("Redeploy the last good release from the pipeline, "
                                            "then find the cause before trying again.")
+    expect(phone.locator("#save-status")).to_contain_text(re.compile(r"saved at \d\d:\d\d"))
     check_page(phone, "05-phone-attempt")
+    timer_top = phone.locator("#timer").evaluate(  # scrolled to the end, the time is in view
+        "e => { window.scrollTo(0, document.body.scrollHeight); return e.getBoundingClientRect().top; }")
+    assert 0 <= timer_top < 40, f"the timer scrolled away (top {timer_top} px)"
+    asked = []
+    phone.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     phone.get_by_role("button", name="Submit attempt").click()
     expect(flash(phone)).to_contain_text("Your attempt was submitted.")
+    assert asked and "You cannot change your answers afterwards" in asked[0], asked
     expect(phone.locator("main")).to_contain_text(re.compile("grading", re.I))
     check_page(phone, "05-phone-attempt-submitted")
 

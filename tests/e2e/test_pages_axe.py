@@ -81,3 +81,18 @@ def test_learner_and_admin_navigation(world, open_as):
     admin = open_as(world.admin)
     for name in ("Tracks", "Holidays", "Users", "Dashboard"):
         assert admin.locator("header nav").get_by_role("link", name=name).is_visible(), name
+
+
+def test_submit_names_the_unanswered_questions_and_can_be_cancelled(world, open_as):
+    world.ensure_enrolled(world.classmate)
+    world.ensure_session_now()
+    page = open_as(world.classmate)
+    page.goto(f"/assessments/{world.assessment_id()}")
+    page.get_by_role("button", name="Start attempt 1").click()
+    page.get_by_label("GitHub Actions").check()
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Submit attempt").click()
+    assert asked == ["Question 2 is not answered. Submit the attempt anyway? "
+                     "You cannot change your answers afterwards."]
+    assert "/attempts/" in page.url and page.get_by_role("button", name="Submit attempt").is_visible()
