@@ -96,3 +96,16 @@ def test_submit_names_the_unanswered_questions_and_can_be_cancelled(world, open_
     assert asked == ["Question 2 is not answered. Submit the attempt anyway? "
                      "You cannot change your answers afterwards."]
     assert "/attempts/" in page.url and page.get_by_role("button", name="Submit attempt").is_visible()
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["375px", "1280px"])
+def test_dashboard_chart_text_is_readable(world, open_as, phone):
+    page = open_as(world.admin, phone=phone)
+    page.goto("/reports")
+    sizes = page.eval_on_selector_all("svg.chart text", """els => els.map(e => {
+        const svg = e.ownerSVGElement;  // font size in user units times the drawn scale
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return parseFloat(getComputedStyle(e).fontSize) * scale; })""")
+    assert sizes, "the dashboard draws charts"
+    assert min(sizes) >= 11, f"chart text is {min(sizes):.1f} px"
+    assert max(sizes) <= 18, f"chart text is {max(sizes):.1f} px"
