@@ -109,3 +109,19 @@ def test_dashboard_chart_text_is_readable(world, open_as, phone):
     assert sizes, "the dashboard draws charts"
     assert min(sizes) >= 11, f"chart text is {min(sizes):.1f} px"
     assert max(sizes) <= 18, f"chart text is {max(sizes):.1f} px"
+
+
+def test_register_and_course_form_fit_a_phone(world, open_as):
+    session_id = world.ensure_session_now()
+    world.ensure_enrolled(world.student)
+    page = open_as(world.trainer, phone=True)
+    page.goto(f"/attendance/sessions/{session_id}/register")
+    wrap = page.locator("#register-form .table-wrap")
+    absent = page.locator("#col-absent").bounding_box()
+    assert absent["x"] + absent["width"] <= 375, "the Absent column is off-screen"
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the register scrolls sideways"
+    page.goto("/courses/new")
+    for box in page.eval_on_selector_all(
+            "main fieldset, main input, main select, main textarea",
+            "els => els.map(e => e.getBoundingClientRect().right)"):
+        assert box <= 375, f"a form part reaches {box} px on a 375 px screen"
