@@ -17,6 +17,9 @@ install: $(BIN)/python
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# axe-core for the browser suite's accessibility checks (npm registry; no CDN at run time)
+	@if command -v npm >/dev/null; then npm ci --prefix tests/e2e --no-audit --no-fund --silent; \
+	else echo "npm not found: the browser suite will skip (it needs axe-core)"; fi
 
 init: install
 	LMS_ENV=development $(FLASK) lms init

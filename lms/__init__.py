@@ -34,6 +34,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     app.teardown_request(end_read_only)
 
     from lms.core.api import init_api_guards
+    from lms.core.assets import init_assets
     from lms.core.handlers import init_handlers
     from lms.core.security import init_security
     from lms.core.templating import init_templating
@@ -42,6 +43,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     init_api_guards(app)
     init_handlers(app)
     init_templating(app)
+    init_assets(app)
 
     if app.config.get("BENCH"):
         from lms.core.bench import init_bench

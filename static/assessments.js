@@ -60,7 +60,9 @@
       body: JSON.stringify({answers: collect()})
     }).then(function (resp) {
       if (resp.ok) {
-        say("All answers saved at " + new Date().toLocaleTimeString() + ".");
+        var now = new Date();
+        say("Answers saved at " + ("0" + now.getHours()).slice(-2) + ":" +
+            ("0" + now.getMinutes()).slice(-2) + ".");
       } else if (resp.status === 409) {
         closed = true;
         say("This attempt is closed; your saved answers count.");
@@ -74,6 +76,21 @@
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(save, 800);
   }
+  // Submitting asks first, naming the questions still unanswered (the time-out submits as is).
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (closed || !button || button.value !== "submit") { return; }
+    var sets = form.querySelectorAll("fieldset[data-question-id]");
+    var open = [];
+    for (var i = 0; i < sets.length; i++) {
+      var r = responseOf(sets[i]);
+      if (r === null || r === undefined) { open.push(i + 1); }
+    }
+    var text = open.length === 0 ? "Submit the attempt? You cannot change your answers afterwards."
+      : (open.length === 1 ? "Question " + open[0] + " is" : "Questions " + open.join(", ") + " are") +
+        " not answered. Submit the attempt anyway? You cannot change your answers afterwards.";
+    if (!window.confirm(text)) { event.preventDefault(); }
+  });
   form.addEventListener("change", later);
   form.addEventListener("input", later);
 

@@ -19,3 +19,34 @@
     });
   });
 })();
+
+// Check-in screen: when the code rotates, fetch the page again and swap in the new code and QR
+// code (no <meta refresh>: the page stays put for people using a screen reader or a keyboard).
+(function () {
+  "use strict";
+  function schedule(box, seconds) {
+    window.setTimeout(function () { refresh(box); }, Math.max(1, seconds) * 1000);
+  }
+  function refresh(box) {
+    var status = box.querySelector(".refresh-status");
+    fetch(window.location.href, {credentials: "same-origin", cache: "no-store"})
+      .then(function (resp) {
+        if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+        return resp.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".check-in-screen");
+        if (!fresh) { throw new Error("no code in the answer"); }
+        box.innerHTML = fresh.innerHTML;
+        schedule(box, parseInt(fresh.getAttribute("data-refresh-after"), 10) || 30);
+      })
+      .catch(function () {
+        if (status) { status.textContent = "Cannot reach the server; trying again in 5 seconds."; }
+        schedule(box, 5);
+      });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector(".check-in-screen[data-refresh-after]");
+    if (box) { schedule(box, parseInt(box.getAttribute("data-refresh-after"), 10) || 30); }
+  });
+})();

@@ -39,9 +39,11 @@ NAV = [("accounts.home", "Home", None), ("accounts.list_users", "Users", MANAGER
 
 @bp.route("/")
 def home():
-    """The home page of the logged-in user's role; visitors see the login page."""
+    """The home page of the logged-in user's role; visitors see what the programme is."""
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login"))
+        from lms.parks.services import all_parks
+
+        return render_template("accounts/landing.html", parks=all_parks())
     from lms.accounts.home import home_context
 
     # the user object itself, not the proxy: the panels and templates read it many times
@@ -123,7 +125,8 @@ def set_password(token: str):
             db.session.commit()
             flash("Your password is set. Log in with it now.", "success")
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/set_password.html", form=form, user=user)
+    return render_template("accounts/set_password.html", form=form, user=user), (
+        422 if form.is_submitted() else 200)
 
 
 # --- user administration ----------------------------------------------------------------------

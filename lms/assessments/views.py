@@ -30,8 +30,9 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 bp = Blueprint("assessments", __name__)
-NAV = [("assessments.grading_queue", "Grading", (TRAINER,))]
-# assessments are reached from their course; "My grades" from "My progress"
+NAV = [("assessments.grading_queue", "Grading", (TRAINER,)),
+       ("assessments.my_grades", "My grades", LEARNER_ROLES)]
+# assessments are reached from their course
 
 
 def _course_staff_or_403(course):

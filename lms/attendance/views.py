@@ -38,7 +38,8 @@ bp = Blueprint("attendance", __name__)
 MANAGERS = (ADMIN, PARK_MANAGER)
 NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("attendance.list_cohorts", "Attendance", (TRAINER,)),
-]  # the park report is linked from the dashboards; "My attendance" from "My progress"
+    ("attendance.my_attendance", "My attendance", LEARNER_ROLES),
+]  # the park report is linked from the dashboards
 
 
 def _reraise_access(exc: DomainError) -> None:
@@ -183,7 +184,7 @@ def show_history(session_id: int):
 @bp.route("/attendance/sessions/<int:session_id>/check-in-screen")
 @roles_required(*STAFF_ROLES)
 def show_check_in_screen(session_id: int):
-    """The projector screen: the rotating code, its QR code; the page reloads as it rotates."""
+    """The projector screen: the rotating code and its QR code (attendance.js fetches the next)."""
     session = services.get_session(session_id)
     code, expires_at = services.current_code(current_user, session)
     link = url_for("attendance.check_in", session_id=session.id, code=code, _external=True)

@@ -16,7 +16,7 @@ bp = Blueprint("catalogue", __name__)
 WRITERS = (ADMIN, TRAINER)
 NAV: list = [
     ("catalogue.list_courses", "Courses", "public"),
-    ("catalogue.list_tracks", "Tracks", ("anonymous", STUDENT, FACULTY)),
+    ("catalogue.list_tracks", "Tracks", ("anonymous", ADMIN, STUDENT, FACULTY)),
     ("catalogue.my_courses", "My courses", (TRAINER,)),
 ]
 MORE_ROWS = 3

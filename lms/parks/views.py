@@ -12,7 +12,7 @@ from lms.parks.forms import HolidayForm, RoomForm, TargetsForm
 
 bp = Blueprint("parks", __name__)
 MANAGERS = (ADMIN, PARK_MANAGER)
-NAV = [("parks.list_parks", "Parks", MANAGERS)]
+NAV = [("parks.list_parks", "Parks", MANAGERS), ("parks.list_holidays", "Holidays", (ADMIN,))]
 
 
 @bp.route("/parks")

@@ -14,9 +14,9 @@ def test_login_and_logout(client, auth, make_user):
     user = make_user("student")
     resp = auth.login(user.email)
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert client.get("/account/password").status_code == 200
     auth.logout()
-    assert client.get("/").status_code == 302
+    assert client.get("/account/password").status_code == 302
 
 
 def test_login_is_case_insensitive_on_email(auth, make_user):
@@ -53,7 +53,7 @@ def test_copied_session_cookie_is_dead_after_logout(app, client, auth, make_user
     auth.logout()
     thief = app.test_client()
     thief.set_cookie("session", stolen)
-    assert thief.get("/").status_code == 302  # back to the login page
+    assert thief.get("/account/password").status_code == 302  # back to the login page
 
 
 def test_remember_me_cookie_dies_with_password_change(app, client, auth, make_user):
@@ -63,20 +63,20 @@ def test_remember_me_cookie_dies_with_password_change(app, client, auth, make_us
     assert remember is not None
     copy = app.test_client()
     copy.set_cookie("remember_token", remember.value)
-    assert copy.get("/").status_code == 200  # the cookie alone logs in
+    assert copy.get("/account/password").status_code == 200  # the cookie alone logs in
     client.post("/account/password", data={"current_password": PASSWORD,
                                            "new_password": "a brand new password"})
     replay = app.test_client()
     replay.set_cookie("remember_token", remember.value)
-    assert replay.get("/").status_code == 302
-    assert client.get("/").status_code == 200  # the device that changed it stays in
+    assert replay.get("/account/password").status_code == 302
+    assert client.get("/account/password").status_code == 200  # the device that changed it stays in
 
 
 def test_deactivation_ends_sessions(app, login_as, make_user):
     c, user = login_as("student")
     admin_client, _ = login_as("admin")
     admin_client.post(f"/users/{user.id}/active")
-    assert c.get("/").status_code == 302
+    assert c.get("/account/password").status_code == 302
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "javascript:alert(1)",
@@ -178,11 +178,36 @@ def test_set_password_link_is_single_use(app, client, make_user):
     user = make_user("student", password=None)
     token = set_password_token(user)
     assert client.get(f"/set-password/{token}").status_code == 200
-    resp = client.post(f"/set-password/{token}", data={"password": "my own password 1"})
+    resp = client.post(f"/set-password/{token}", data={"password": "my own password 1",
+                                                       "confirm": "my own password 1"})
     assert resp.status_code == 302
     assert AuthActions(client).login(user.email, "my own password 1").status_code == 302
     again = app.test_client().get(f"/set-password/{token}")
     assert again.status_code == 422
+
+
+def test_set_password_asks_for_the_password_twice(app, client, make_user):
+    from lms.accounts.services import set_password_token
+
+    user = make_user("student", password=None)
+    token = set_password_token(user)
+    resp = client.post(f"/set-password/{token}", data={"password": "my own password 1",
+                                                       "confirm": "my own password 2"})
+    assert resp.status_code == 422
+    assert "The two passwords differ" in resp.get_data(as_text=True)
+    assert AuthActions(client).login(user.email, "my own password 1").status_code != 302
+    # the link still works after the mistake
+    resp = client.post(f"/set-password/{token}", data={"password": "my own password 1",
+                                                       "confirm": "my own password 1"})
+    assert resp.status_code == 302
+
+
+def test_visitors_get_a_landing_page_with_catalogue_parks_verification_and_login(client):
+    html = client.get("/").get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    for text in ("Knowledge Park", 'href="/courses"', 'action="/verify"', 'href="/login"',
+                 "Gilgit", "Karachi"):
+        assert text in html, text
 
 
 def test_set_password_link_expires_after_seven_days(app, client, make_user):

@@ -4,8 +4,8 @@ def test_login_page_renders(client):
     assert b"Log in" in resp.data
 
 
-def test_home_redirects_visitors_to_login(client):
-    assert client.get("/").headers["Location"].startswith("/login")
+def test_pages_of_logged_in_users_redirect_visitors_to_login(client):
+    assert client.get("/account/password").headers["Location"].startswith("/login")
 
 
 def test_logged_in_admin_sees_home(login_as):

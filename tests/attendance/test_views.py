@@ -152,7 +152,8 @@ def test_check_in_screen_shows_code_qr_and_refresh(world, people, at):
     html = resp.get_data(as_text=True)
     code = code_at(s.id, now)
     assert f"{code[:3]} {code[3:]}" in html
-    assert 'src="data:image/svg+xml' in html and 'http-equiv="refresh" content="21"' in html
+    assert 'src="data:image/svg+xml' in html and 'data-refresh-after="21"' in html
+    assert "http-equiv" not in html  # no self-reloading page (axe: meta-refresh, critical)
     assert "<script>" not in html
 
 

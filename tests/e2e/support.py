@@ -5,7 +5,9 @@ test can report every problem of a page at once:
 - every form control (input, select, textarea; not hidden or a button) has a label;
 - headings in order: exactly one h1, and going down no level is skipped (h2 -> h4 is an error);
 - keyboard focus is visible: after Tab the focused element shows an outline or a box shadow;
-- nothing scrolls sideways at 375 px wide.
+- nothing scrolls sideways at 375 px wide;
+- axe-core (from npm, `tests/e2e/node_modules`, injected from disk) finds no serious or critical
+  violation of WCAG 2.2 A/AA.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
+AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _skip_reason() -> str | None:
@@ -36,6 +39,8 @@ def _skip_reason() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "browser journeys need Playwright for Python (pip install -e '.[dev]')"
+    if not AXE.is_file():
+        return f"browser journeys need axe-core at {AXE} (make install-dev runs npm install)"
     return None
 
 
@@ -151,6 +156,37 @@ def horizontal_scroll_problems(page, width: int = 375, name: str | None = None) 
             page.set_viewport_size(size)
 
 
+_AXE_RUN = """
+async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + " (" + v.impact + "): " + v.help + " -- "
+         + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
+}
+"""
+
+
+_AXE_SOURCE: list[str] = []
+
+
+def _axe_source() -> str:
+    if not _AXE_SOURCE:
+        _AXE_SOURCE.append("(() => {" + AXE.read_text(encoding="utf-8") + "\n})()")
+    return _AXE_SOURCE[0]
+
+
+def axe_problems(page) -> list[str]:
+    """Serious and critical WCAG 2.2 AA violations that axe-core finds on the page."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        # evaluated through DevTools, so the page's CSP (script-src 'self') stays as it is
+        page.evaluate(_axe_source())
+    return page.evaluate(_AXE_RUN)
+
+
 def shot(page, name: str) -> Path:
     """Save a full-page screenshot as test-artifacts/e2e/<name>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -164,5 +200,5 @@ def check_page(page, name: str) -> None:
     page.wait_for_load_state("domcontentloaded")
     shot(page, name)
     problems = (unlabelled_controls(page) + heading_problems(page) + focus_problems(page)
-                + horizontal_scroll_problems(page, name=name))
+                + horizontal_scroll_problems(page, name=name) + axe_problems(page))
     assert not problems, f"{name} ({page.url}):\n  " + "\n  ".join(problems)

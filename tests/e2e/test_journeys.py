@@ -54,7 +54,7 @@ def test_admin_adds_a_room_and_a_holiday(world, open_as):
     check_page(page, "01-park-room-added")
 
     page.get_by_role("link", name=re.compile("Parks")).first.click()
-    page.get_by_role("link", name="Holidays").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Holidays").click()
     day = world.today() + timedelta(days=90)
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_label("Name").fill("Programme review day")
@@ -213,6 +213,7 @@ def test_student_checks_in_and_takes_the_assessment_on_a_phone(world, open_as):
     expect(flash(phone)).to_contain_text("You are checked in: present.")
     check_page(phone, "05-phone-checked-in")
 
+    phone.get_by_role("button", name="Menu").click()  # the phone folds the navigation
     phone.get_by_role("link", name="Home").first.click()
     phone.get_by_role("link", name=ASSESSMENT_TITLE).click()
     check_page(phone, "05-phone-assessment")
@@ -222,9 +223,16 @@ def test_student_checks_in_and_takes_the_assessment_on_a_phone(world, open_as):
     phone.get_by_label("GitHub Actions").check()
     phone.get_by_label("Your answer").fill("Redeploy the last good release from the pipeline, "
                                            "then find the cause before trying again.")
+    expect(phone.locator("#save-status")).to_contain_text(re.compile(r"saved at \d\d:\d\d"))
     check_page(phone, "05-phone-attempt")
+    timer_top = phone.locator("#timer").evaluate(  # scrolled to the end, the time is in view
+        "e => { window.scrollTo(0, document.body.scrollHeight); return e.getBoundingClientRect().top; }")
+    assert 0 <= timer_top < 40, f"the timer scrolled away (top {timer_top} px)"
+    asked = []
+    phone.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     phone.get_by_role("button", name="Submit attempt").click()
     expect(flash(phone)).to_contain_text("Your attempt was submitted.")
+    assert asked and "You cannot change your answers afterwards" in asked[0], asked
     expect(phone.locator("main")).to_contain_text(re.compile("grading", re.I))
     check_page(phone, "05-phone-attempt-submitted")
 
@@ -315,6 +323,7 @@ def test_student_downloads_the_pdf(world, open_as, live_server):
 
     code = world.ensure_certificate(world.student)
     page = open_as(world.student, phone=True)
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My certificates").click()
     expect(page.get_by_role("row", name=re.compile(COURSE_TITLE))).to_contain_text(code)
     check_page(page, "08-my-certificates")

@@ -82,6 +82,27 @@ def test_chart_geometry():
     assert len(line["lines"]["x"].split()) == 3
 
 
+@pytest.mark.parametrize(("top", "ticks"), [
+    (0, [0, 1]), (1, [0, 1]), (3, [0, 1, 2, 3]), (4, [0, 1, 2, 3, 4]), (7, [0, 2, 4, 6, 8]),
+    (750, [0, 200, 400, 600, 800]), (6000, [0, 2000, 4000, 6000]), (6001, [0, 2000, 4000, 6000, 8000]),
+    (12, [0, 5, 10, 15]), (100, [0, 50, 100]),
+])
+def test_chart_ticks_are_round_whole_numbers_covering_the_top(top, ticks):
+    assert rules.nice_ticks(top) == ticks
+
+
+def test_line_chart_labels_never_overlap_and_the_last_is_not_clipped():
+    labels = [f"26-{m:02d}" for m in range(1, 13)]
+    chart = rules.line_chart({"a": [0, 1, 2, 3] * 3}, labels)
+    xs = chart["xs"]
+    assert xs[-1][1] == "26-12" and xs[-1][2] == "end" and xs[-1][0] <= chart["width"]
+    gaps = [b[0] - a[0] for a, b in zip(xs, xs[1:], strict=False)]
+    assert min(gaps) >= 44
+    assert [t for _, t in chart["ticks"]] == [0, 1, 2, 3]
+    few = rules.line_chart({"a": [1, 2]}, ["26-11", "26-12"])
+    assert [label for _, label, _ in few["xs"]] == ["26-11", "26-12"]
+
+
 def test_programme_figures_by_hand(data, park, other_park):
     figures = {p.park_id: p for p in services.programme_figures().parks}
     lahore, karachi = figures[park.id], figures[other_park.id]

@@ -42,7 +42,8 @@ AUTHORS = "admin trainer other_trainer"  # who may write courses and tracks
 # a set-password link work for whoever holds the secret URL.
 EXPECTED: dict[str, str] = {
     # accounts
-    "GET /": LOGGED,
+    "GET /": ALL,  # visitors: the landing page
+    "GET /favicon.ico": ALL,
     "GET /account/password": LOGGED,
     "POST /account/password": LOGGED,
     "GET /login": ALL,
