@@ -82,16 +82,15 @@ def export_register(cohort_id: int):
     header = ["learner", "email"] + [services.park_time_label(s.starts_at) for s in sessions] + [
         "present", "late", "excused", "absent", "percent", "best_possible_percent", "at_risk"]
 
-    def lines():
-        for user, marks, summary in rows:
-            figures = ([summary.present, summary.late, summary.excused, summary.absent,
-                        "" if summary.percent is None else summary.percent,
-                        "" if summary.best_possible_percent is None
-                        else summary.best_possible_percent,
-                        "yes" if summary.at_risk else "no"] if summary else [""] * 7)
-            yield [user.full_name, user.email, *marks, *figures]
-
-    return csv_response(f"register-cohort-{cohort.id}.csv", header, lines())
+    lines = []  # plain values now: the session and its objects are gone while the body streams
+    for user, marks, summary in rows:
+        figures = ([summary.present, summary.late, summary.excused, summary.absent,
+                    "" if summary.percent is None else summary.percent,
+                    "" if summary.best_possible_percent is None
+                    else summary.best_possible_percent,
+                    "yes" if summary.at_risk else "no"] if summary else [""] * 7)
+        lines.append([user.full_name, user.email, *marks, *figures])
+    return csv_response(f"register-cohort-{cohort.id}.csv", header, lines)
 
 
 @bp.route("/attendance/learners/<int:user_id>")
