@@ -32,6 +32,7 @@ from lms.core.permissions import (
     roles_required,
 )
 from lms.core.timeutil import utcnow
+from lms.core.urls import public_url
 from lms.extensions import db, limiter
 from lms.parks.models import Park
 
@@ -186,12 +187,13 @@ def show_check_in_screen(session_id: int):
     """The projector screen: the rotating code, its QR code; the page reloads as it rotates."""
     session = services.get_session(session_id)
     code, expires_at = services.current_code(current_user, session)
-    link = url_for("attendance.check_in", session_id=session.id, code=code, _external=True)
+    link = public_url("attendance.check_in", session_id=session.id, code=code)
     qr = segno.make(link, error="m").svg_data_uri(scale=8, dark="#000", light="#fff")
     refresh = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
     now = utcnow()
     return render_template("attendance/check_in_screen.html", session=session,
                            cohort=session.cohort, code=code, expires_at=expires_at, link=link,
+                           check_in_url=public_url("attendance.check_in", session_id=session.id),
                            qr=qr, refresh=refresh,
                            window_open=rules.in_check_in_window(now, session.starts_at,
                                                                 session.ends_at))

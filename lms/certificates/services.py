@@ -25,6 +25,7 @@ from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER
 from lms.core.timeutil import park_today, to_park, utcnow
+from lms.core.urls import public_base
 from lms.extensions import db
 from lms.scheduling.models import ClassSession, Cohort, Enrollment
 
@@ -180,7 +181,7 @@ def cohort_eligibility(cohort: Cohort, now: datetime | None = None) -> list[Lear
 
 def verify_url(code: str) -> str:
     """The public verification link printed as the QR code."""
-    return f"{current_app.config['LMS_PUBLIC_URL'].rstrip('/')}/verify/{code}"
+    return f"{public_base()}/verify/{code}"  # also issued from the CLI, outside any request
 
 
 def course_fields(user: User, cohort: Cohort) -> dict:
