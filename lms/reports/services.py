@@ -172,13 +172,7 @@ def monthly_series(park_id: int | None = None, months: int = 12) -> dict:
 
 def _monthly_series(park_id: int | None, months: int) -> dict:
     """The series of monthly_series, computed (2 queries)."""
-    today = park_today()
-    labels = []
-    y, m = today.year, today.month
-    for _ in range(months):
-        labels.append(f"{y:04d}-{m:02d}")
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    labels.reverse()
+    labels = list(reversed(rules.recent_months(park_today(), months)))
     first = date(int(labels[0][:4]), int(labels[0][5:]), 1)
     certs = db.session.execute(
         sa.select(sa.extract("year", Certificate.issued_on), sa.extract("month",
