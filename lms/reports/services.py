@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from lms.core.cache import cached
 from lms.core.errors import Forbidden
 from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
-from lms.core.timeutil import park_today, utcnow
+from lms.core.timeutil import park_today, to_park, utcnow
 from lms.extensions import db
 from lms.parks.models import Park
 from lms.reports import rules
@@ -453,24 +453,54 @@ def _stream(stmt):
 
 
 def _iso(value):
+    """A cell: instants in park time with their offset (as the pages show them), dates as
+    YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return to_park(value).isoformat(timespec="seconds")
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+CHANGE_LOG_HEADER = ["at", "actor", "action", "record_id", "learner", "session_start",
+                     "status_before", "status_after", "source_before", "source_after", "reason",
+                     "address"]
+
+
 def attendance_changes(park_id: int | None, since: date, until: date):
-    """(header, rows): the attendance change log from the audit trail, for auditors."""
+    """(header, rows): the attendance change log from the audit trail, for auditors; each
+    change as readable columns (learner, session, status and source before and after)."""
+    from sqlalchemy.orm import aliased
+
+    from lms.attendance.models import ExcuseRequest
     from lms.core.timeutil import park_to_utc
 
+    learner = aliased(User)
+    record, excuse = AttendanceRecord, ExcuseRequest
     stmt = (sa.select(AuditEvent.at, User.email, AuditEvent.action, AuditEvent.object_id,
-                      AuditEvent.before, AuditEvent.after, AuditEvent.reason, AuditEvent.address)
+                      learner.email, ClassSession.starts_at, AuditEvent.before, AuditEvent.after,
+                      AuditEvent.reason, AuditEvent.address)
             .outerjoin(User, User.id == AuditEvent.actor_id)
+            .outerjoin(record, sa.and_(AuditEvent.object_type == "attendance_records",
+                                       record.id == AuditEvent.object_id))
+            .outerjoin(excuse, sa.and_(AuditEvent.object_type == "excuse_requests",
+                                       excuse.id == AuditEvent.object_id))
+            .outerjoin(ClassSession, ClassSession.id == sa.func.coalesce(record.session_id,
+                                                                         excuse.session_id))
+            .outerjoin(learner, learner.id == sa.func.coalesce(record.user_id, excuse.user_id))
             .where(AuditEvent.object_type.in_(("attendance_records", "excuse_requests")),
                    AuditEvent.at >= park_to_utc(since, _midnight()),
                    AuditEvent.at < park_to_utc(until, _midnight()))
             .order_by(AuditEvent.at))
     if park_id is not None:
-        stmt = (stmt.join(AttendanceRecord, AttendanceRecord.id == AuditEvent.object_id)
-                .join(ClassSession, ClassSession.id == AttendanceRecord.session_id)
-                .join(Cohort, Cohort.id == ClassSession.cohort_id)
-                .where(AuditEvent.object_type == "attendance_records", Cohort.park_id == park_id))
-    header = ["at", "actor", "action", "record_id", "before", "after", "reason", "address"]
-    return header, _stream(stmt)
+        stmt = (stmt.join(Cohort, Cohort.id == ClassSession.cohort_id)
+                .where(Cohort.park_id == park_id))
+    return CHANGE_LOG_HEADER, _change_rows(stmt)
+
+
+def _change_rows(stmt):
+    """The change log's rows, the before and after snapshots spread over their columns."""
+    for at, actor, action, object_id, learner, starts_at, before, after, reason, address in \
+            _stream(stmt):
+        before, after = before or {}, after or {}
+        yield [at, actor, action, object_id, learner, starts_at, before.get("status", ""),
+               after.get("status", ""), before.get("source", ""), after.get("source", ""),
+               reason, address]
