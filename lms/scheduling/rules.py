@@ -120,6 +120,38 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# --- clash messages ----------------------------------------------------------------------------
+
+SHORT_DAYS = {d: label[:3] for d, label in DAY_LABELS.items()}
+
+
+def days_text(days: Iterable[str]) -> str:
+    """Meeting days for a sentence: 'Mon', 'Mon and Wed', 'Mon, Wed and Fri'."""
+    names = [SHORT_DAYS.get(d, d) for d in days]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def dates_text(dates: Iterable[date]) -> str:
+    """The dates a clash falls on: 'on Mon 14 Dec' or 'on 22 dates from 14 Dec to 25 Jan'."""
+    days = sorted(set(dates))
+    if len(days) == 1:
+        return f"on {days[0]:%a} {days[0].day} {days[0]:%b %Y}"
+    span = days[0].year != days[-1].year
+
+    def short(d: date) -> str:
+        return f"{d.day} {d:%b}" + (f" {d.year}" if span else "")
+
+    return f"on {len(days)} dates from {short(days[0])} to {short(days[-1])}"
+
+
+def clash_line(subject: str, verb: str, other_name: str, other_days: Iterable[str],
+               other_start: time, other_end: time, dates: Iterable[date]) -> str:
+    """One line per conflicting cohort, naming it with its own days and times: 'Lab 1 is taken
+    by Cloud A, Mon and Wed 17:00-19:00, on 22 dates from 14 Dec to 25 Jan'."""
+    return (f"{subject} {verb} {other_name}, {days_text(other_days)} "
+            f"{other_start:%H:%M}-{other_end:%H:%M}, {dates_text(dates)}.")
+
+
 # --- seats, waitlist, enrolment ---------------------------------------------------------------
 
 def seat_decision(enrolled_count: int, capacity: int) -> str:

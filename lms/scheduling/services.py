@@ -171,17 +171,22 @@ def raise_clashes(clashes: list[dict]) -> None:
     """Refuse with every clash listed: on the room and trainer fields, and as `clashes`."""
     if not clashes:
         return
-    names = dict(db.session.execute(sa.select(Cohort.id, Cohort.name).where(
-        Cohort.id.in_({c["other_cohort_id"] for c in clashes}))).all())
-    fields: dict[str, list[str]] = {}
+    others = {c.id: c for c in db.session.scalars(sa.select(Cohort).where(
+        Cohort.id.in_({c["other_cohort_id"] for c in clashes})).options(
+        joinedload(Cohort.room), joinedload(Cohort.trainer)))}
+    grouped: dict[tuple[str, int], list[date]] = {}
     for c in clashes:
-        what = "The room" if c["kind"] == "room" else "The trainer"
-        when = to_park(c["session_start"]).strftime("%a %d %b %Y %H:%M")
-        other = f"{to_park(c['other_start']):%H:%M}–{to_park(c['other_end']):%H:%M}"
-        msg = (f"{what} is busy on {when}: cohort #{c['other_cohort_id']} "
-               f"“{names.get(c['other_cohort_id'], '?')}” meets {other}.")
-        fields.setdefault("room_id" if c["kind"] == "room" else "trainer_id", []).append(msg)
-    raise Conflict(f"The schedule clashes with {len(clashes)} other session(s).",
+        grouped.setdefault((c["kind"], c["other_cohort_id"]), []).append(
+            to_park(c["session_start"]).date())
+    fields: dict[str, list[str]] = {}
+    for (kind, other_id), dates in grouped.items():
+        other = others[other_id]
+        subject = other.room.name if kind == "room" else other.trainer.full_name
+        verb = "is taken by" if kind == "room" else "is teaching"
+        fields.setdefault("room_id" if kind == "room" else "trainer_id", []).append(
+            rules.clash_line(subject, verb, other.name, other.days, other.start_time,
+                             other.end_time, dates))
+    raise Conflict(f"The schedule clashes with {len(grouped)} other cohort(s).",
                    code="schedule_clash", fields=fields,
                    extra={"clashes": [{"kind": c["kind"],
                                        "session_start": c["session_start"].isoformat(),
@@ -553,12 +558,13 @@ def timetable_clashes(user_id: int, cohort_id: int) -> list[tuple[int, datetime]
                                       Enrollment.user_id == user_id,
                                       Enrollment.status.in_(rules.HOLDING_STATUSES)))
             .where(mine.cohort_id == cohort_id, mine.status == "scheduled")
-            .order_by(mine.starts_at).limit(20))
+            .order_by(mine.starts_at))
     return [(r[0], r[1]) for r in db.session.execute(stmt)]
 
 
-def eligibility_problems(cohort: Cohort, user: User) -> list[tuple[int, str, str, str]]:
-    """Why a learner may not join a cohort: (http status, code, field, message) tuples."""
+def eligibility_problems(cohort: Cohort, user: User, actor=None) -> list[tuple[int, str, str, str]]:
+    """Why a learner may not join a cohort: (http status, code, field, message) tuples; a
+    learner enrolling themselves is addressed as "you"."""
     problems = []
     if not user.is_learner or not user.active:
         return [(422, "not_a_learner", "user_id", "Only active students and faculty enrol.")]
@@ -577,12 +583,15 @@ def eligibility_problems(cohort: Cohort, user: User) -> list[tuple[int, str, str
             problems.append((422, "prerequisites_missing", "user_id",
                              f"Complete {', '.join(missing)} first."))
     if not problems:
-        clashes = timetable_clashes(user.id, cohort.id)
-        if clashes:
-            other, when = clashes[0]
-            problems.append((409, "timetable_clash", "user_id",
-                             f"{user.full_name} already has cohort #{other} at "
-                             f"{to_park(when):%a %d %b %Y %H:%M}."))
+        grouped: dict[int, list[date]] = {}
+        for other, when in timetable_clashes(user.id, cohort.id):
+            grouped.setdefault(other, []).append(to_park(when).date())
+        you = actor is not None and actor.id == user.id
+        for other in db.session.scalars(sa.select(Cohort).where(Cohort.id.in_(grouped))
+                                        .order_by(Cohort.start_date, Cohort.id)):
+            problems.append((409, "timetable_clash", "user_id", rules.clash_line(
+                "You" if you else user.full_name, "already have" if you else "already has",
+                other.name, other.days, other.start_time, other.end_time, grouped[other.id])))
     return problems
 
 
@@ -633,7 +642,7 @@ def enrol_locked(actor, cohort: Cohort, user: User, *, staff: bool) -> Enrollmen
         if msg := rules.enrol_window_error(park_today(), cohort.enrol_opens_on,
                                            cohort.enrol_closes_on):
             raise Conflict(msg, code="enrolment_closed")
-    if problems := eligibility_problems(cohort, user):
+    if problems := eligibility_problems(cohort, user, actor):
         _raise_problems(problems)
     seated = rules.seat_decision(cohort.enrolled_count, cohort.capacity) == "enrolled" \
         and _take_seat(cohort)
@@ -810,7 +819,7 @@ def bulk_enrol(actor, cohort_id: int, csv_text: str) -> BulkResult:
         if user is None:
             result.errors.append({"row": n, "field": "email", "message": "No such user."})
             continue
-        problems = eligibility_problems(cohort, user)
+        problems = eligibility_problems(cohort, user, actor)
         for p in problems:
             result.errors.append({"row": n, "field": "email", "message": p[3]})
         if not problems:

@@ -116,7 +116,9 @@ def test_room_clash_lists_every_clash(schedule, make_user, make_course):
     assert {c["kind"] for c in clashes} == {"room"}
     assert {c["other_cohort_id"] for c in clashes} == {first.id}
     assert clashes[0]["session_start"] == "2026-01-07T06:00:00+00:00"
-    assert len(err.fields["room_id"]) == 4
+    assert err.fields["room_id"] == [  # one line per conflicting cohort (issue 17 item 7)
+        "Lab A is taken by January batch, Mon and Wed 10:00-12:00, on 4 dates from 7 Jan to "
+        "28 Jan."]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 1
 
 
