@@ -498,7 +498,8 @@ def _aggregate(*filters, now=None, extra=()) -> sa.Select:
     `extra` columns)."""
     now = utcnow() if now is None else now
     S, R, E = ClassSession, AttendanceRecord, Enrollment
-    held = S.starts_at <= now
+    # a session held before the learner joined counts only if the register marked them
+    held = (S.starts_at <= now) & ((S.starts_at >= E.queued_at) | R.id.is_not(None))
     to_come = S.starts_at > now
 
     def count(cond):

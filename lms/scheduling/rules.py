@@ -178,6 +178,19 @@ def enrol_window_error(today: date, opens_on: date | None, closes_on: date | Non
     return None
 
 
+def self_enrolment_error(status: str, today: date, opens_on: date | None,
+                         closes_on: date | None) -> str | None:
+    """Why a learner may not join a cohort by themselves today (None when they may): an open
+    cohort inside its window, or a running one until its enrolment closes (a running cohort
+    without a closing date takes no one once it started)."""
+    if status == "running":
+        if closes_on is None or today > closes_on:
+            return "This cohort has started and its enrolment has closed."
+    elif status != "open":
+        return "This cohort is not open for enrolment."
+    return enrol_window_error(today, opens_on, closes_on)
+
+
 def missing_prerequisites(required: dict[int, str], completed: set[int]) -> list[str]:
     """The codes of required courses (id -> code) not in the completed set, sorted."""
     return sorted(code for cid, code in required.items() if cid not in completed)

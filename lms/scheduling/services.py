@@ -53,8 +53,9 @@ def can_view(actor, cohort: Cohort) -> bool:
         return False
     if actor.is_staff:
         return True
-    if cohort.status == "open":
-        return True
+    if rules.self_enrolment_error(cohort.status, park_today(), None,
+                                  cohort.enrol_closes_on) is None:
+        return True  # open, or running with its enrolment still open
     return enrollment_of(cohort.id, actor.id) is not None
 
 
@@ -81,7 +82,7 @@ def cohorts_query(actor, park_id: int | None = None, course_id: int | None = Non
                                      joinedload(Cohort.room), joinedload(Cohort.trainer))
     if not actor.is_staff:
         mine = sa.select(Enrollment.cohort_id).where(Enrollment.user_id == actor.id)
-        stmt = stmt.where(sa.or_(Cohort.status == "open", Cohort.id.in_(mine)))
+        stmt = stmt.where(sa.or_(Cohort.joinable(park_today()), Cohort.id.in_(mine)))
     if park_id:
         stmt = stmt.where(Cohort.park_id == park_id)
     if course_id:
@@ -636,12 +637,9 @@ def enrol_locked(actor, cohort: Cohort, user: User, *, staff: bool) -> Enrollmen
     """Enrol or waitlist a learner in a cohort whose row the caller has locked."""
     if cohort.status in ("completed", "cancelled"):
         raise Conflict(f"This cohort is {cohort.status}.", code="enrolment_closed")
-    if not staff:
-        if cohort.status != "open":
-            raise Conflict("This cohort is not open for enrolment.", code="enrolment_closed")
-        if msg := rules.enrol_window_error(park_today(), cohort.enrol_opens_on,
-                                           cohort.enrol_closes_on):
-            raise Conflict(msg, code="enrolment_closed")
+    if not staff and (msg := rules.self_enrolment_error(
+            cohort.status, park_today(), cohort.enrol_opens_on, cohort.enrol_closes_on)):
+        raise Conflict(msg, code="enrolment_closed")
     if problems := eligibility_problems(cohort, user, actor):
         _raise_problems(problems)
     seated = rules.seat_decision(cohort.enrolled_count, cohort.capacity) == "enrolled" \
@@ -707,6 +705,7 @@ def _fill_seats(cohort: Cohort, actor=None) -> list[int]:
         if nxt is None or not _take_seat(cohort):
             break
         nxt.status = "enrolled"
+        nxt.queued_at = utcnow()  # joined now: sessions held while waiting do not count
         db.session.flush()
         audit.record("enrollment.promote", nxt, before={"status": "waitlisted"},
                      after={"status": "enrolled"}, actor=actor)

@@ -146,7 +146,8 @@ def show_cohort(cohort_id: int):
         status_form = StatusForm()
         status_form.status.choices = [(s, s.capitalize())
                                       for s in rules.STATUS_TRANSITIONS[cohort.status]]
-    window = rules.enrol_window_error(park_today(), cohort.enrol_opens_on, cohort.enrol_closes_on)
+    window = rules.self_enrolment_error(cohort.status, park_today(), cohort.enrol_opens_on,
+                                        cohort.enrol_closes_on)
     return render_template(
         "scheduling/cohort.html", cohort=cohort, sessions=sessions, roster=roster, mine=mine,
         status_form=status_form, confirm=ConfirmForm(),
