@@ -200,10 +200,9 @@ def missing_prerequisites(required: dict[int, str], completed: set[int]) -> list
 
 def initial_status(start_date: date, end_date: date, today: date,
                    enrol_opens_on: date | None = None) -> str:
-    """The status a new cohort starts in: past runs completed, current ones running,
-    future ones open (or planned until enrolment opens)."""
-    if end_date < today:
-        return "completed"
+    """The status a new cohort starts in: current ones and past runs running (a past run is
+    being recorded from paper: staff enrol, enter registers and results, issue certificates,
+    then mark it completed), future ones open (or planned until enrolment opens)."""
     if start_date <= today:
         return "running"
     if enrol_opens_on and enrol_opens_on > today:

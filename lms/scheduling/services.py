@@ -266,10 +266,14 @@ def _clean_cohort(actor, data: dict, existing: Cohort | None = None) -> dict:
                                          merged.get("enrol_closes_on")).items():
         errors.setdefault(k, []).extend(v)
     start = merged.get("start_date")
-    if start and not actor.is_admin and start < park_today() and (
-            existing is None or start != existing.start_date):
-        errors.setdefault("start_date", []).append(
-            "Only the programme office records cohorts that start in the past.")
+    if start and start < park_today() and (existing is None or start != existing.start_date):
+        if not actor.is_admin:
+            errors.setdefault("start_date", []).append(
+                "Only the programme office records cohorts that start in the past.")
+        elif len(" ".join(str(data.get("reason") or "").split())) < 3:
+            errors.setdefault("reason", []).append(
+                "Say why this cohort is recorded in the past (for example “paper registers "
+                "of the 2025 autumn batch”): it goes to the audit trail.")
     if errors:
         raise ValidationFailed("Please correct the marked fields.", fields=errors)
     merged.update(name=name, meeting_days=days, park=park, course=course, room=room,
@@ -323,7 +327,7 @@ def create_cohort(actor, data: dict) -> Cohort:
     db.session.flush()
     cohort.session_count = len(pairs)
     audit.record("cohort.create", cohort, after={**_snapshot(cohort), "sessions": len(pairs)},
-                 actor=actor)
+                 actor=actor, reason=" ".join(str(data.get("reason") or "").split())[:500] or None)
     return cohort
 
 
