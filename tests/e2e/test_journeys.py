@@ -114,6 +114,8 @@ def test_trainer_writes_and_publishes_a_course(world, open_as):
     expect(flash(page)).to_contain_text("Question added.")
     expect(page.get_by_text(ESSAY_PROMPT)).to_be_visible()
     check_page(page, "02-assessment")
+    page.get_by_role("button", name="Publish assessment").click()  # a draft until now
+    expect(flash(page)).to_contain_text("Assessment published")
 
     # back to the course and publish it
     page.get_by_role("link", name=f"{COURSE_CODE} · {COURSE_TITLE}").click()
