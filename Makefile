@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# links for other people (certificate QR codes, set-password links) point where make run serves
+LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
+export LMS_PUBLIC_URL
 
 .PHONY: install install-dev run init test lint bench clean
 

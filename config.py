@@ -56,7 +56,9 @@ class Config:
 
     API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", 12)))
     SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
-    LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000")
+    # links for other people; production refuses to start without it, development and tests
+    # fall back to the address a request came to (lms.core.urls)
+    LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "").strip()
     LMS_VERIFY_RATE_LIMIT = os.environ.get("LMS_VERIFY_RATE_LIMIT", "60 per minute")
     LMS_URDU_FONT = os.environ.get(
         "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
@@ -85,7 +87,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def init_secret(cls) -> None:
-        """Refuse to start without a strong SECRET_KEY."""
+        """Refuse to start without a strong SECRET_KEY or without LMS_PUBLIC_URL."""
         key = os.environ.get("SECRET_KEY", "")
         if key.lower() in WEAK_SECRETS or len(key) < 32:
             raise RuntimeError(
@@ -93,6 +95,12 @@ class ProductionConfig(Config):
                 "production (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
         cls.SECRET_KEY = key
+        public = os.environ.get("LMS_PUBLIC_URL", "").strip()
+        if not public.startswith(("https://", "http://")):
+            raise RuntimeError(
+                "LMS_PUBLIC_URL must be set in production to the site's public address, such as "
+                "https://lms.example.pk: links in e-mails, QR codes and certificates use it.")
+        cls.LMS_PUBLIC_URL = public
 
 
 class DevelopmentConfig(Config):

@@ -316,11 +316,19 @@ def make_cohort(app, park, room, make_course, make_user):
 
 @pytest.fixture
 def enrol(app):
-    """Factory: put a learner in a cohort directly (status enrolled unless told)."""
+    """Factory: put a learner in a cohort directly (status enrolled unless told). They joined
+    at `joined_at`, by default a day before the cohort's first session (sessions held before a
+    learner joined do not count against them)."""
+    from datetime import timedelta
+
     from lms.scheduling.models import Enrollment
 
-    def _enrol(cohort, user, status: str = "enrolled"):
+    def _enrol(cohort, user, status: str = "enrolled", joined_at=None):
+        if joined_at is None and cohort.sessions:
+            joined_at = min(s.starts_at for s in cohort.sessions) - timedelta(days=1)
         e = Enrollment(cohort_id=cohort.id, user_id=user.id, status=status)
+        if joined_at is not None:
+            e.created_at = e.queued_at = joined_at
         db.session.add(e)
         if status == "enrolled":
             cohort.enrolled_count += 1

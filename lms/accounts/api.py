@@ -1,6 +1,6 @@
 """Accounts API: tokens, /me, users, CSV import."""
 
-from flask import g, request, url_for
+from flask import g, request
 
 from lms.accounts import services
 from lms.accounts.schemas import (
@@ -20,6 +20,7 @@ from lms.core.errors import Throttled, Unauthorized, ValidationFailed
 from lms.core.pagination import paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, require_login, require_roles
 from lms.core.schemas import page_of
+from lms.core.urls import public_url
 from lms.extensions import db
 
 blp = api_blueprint("accounts_api", __name__, "Authentication and users")
@@ -71,8 +72,8 @@ def create_user(data):
     password = data.pop("password", None)
     user = services.create_user(actor, data, password=password)
     db.session.commit()
-    link = None if password else url_for("accounts.set_password",
-                                         token=services.set_password_token(user), _external=True)
+    link = None if password else public_url("accounts.set_password",
+                                            token=services.set_password_token(user))
     out = UserCreatedSchema().dump(user)
     out["set_password_url"] = link
     return out

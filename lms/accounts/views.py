@@ -29,6 +29,7 @@ from lms.core.forms import apply_errors
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import ADMIN, PARK_MANAGER, ROLE_LABELS, roles_required
 from lms.core.security import is_safe_next
+from lms.core.urls import public_url
 from lms.extensions import db
 from lms.parks.models import Park
 
@@ -187,8 +188,7 @@ def show_user(user_id: int):
     user = services.get_user(user_id, current_user)
     link = None
     if user.can_manage(current_user) and user.active:
-        link = url_for("accounts.set_password", token=services.set_password_token(user),
-                       _external=True)
+        link = public_url("accounts.set_password", token=services.set_password_token(user))
     return render_template("accounts/user.html", user=user, link=link, form=ConfirmForm())
 
 

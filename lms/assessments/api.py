@@ -81,6 +81,7 @@ def _assessment_for(actor, assessment_id: int):
     if actor.is_learner:
         if services.learner_cohort(actor, assessment.course_id) is None:
             raise NotFound("No such assessment.")
+        services.ensure_visible_to_learner(assessment)
         return assessment, False
     raise Forbidden("Only the course's staff see this assessment.")
 
@@ -96,6 +97,16 @@ def get_assessment(assessment_id):
     state = services.learner_state(actor, assessment)
     db.session.commit()  # overdue attempts were finalised
     return assessment_learner(assessment, state)
+
+
+@blp.route("/assessments/<int:assessment_id>/publish", methods=["POST"])
+@blp.response(200, AssessmentFullSchema)
+def publish_assessment(assessment_id):
+    """A draft becomes visible to learners (owner trainer, admin); 409 without questions."""
+    actor = require_roles(TRAINER, ADMIN)
+    assessment = services.publish_assessment(actor, services.get_assessment(assessment_id))
+    db.session.commit()
+    return assessment_full(assessment)
 
 
 @blp.route("/assessments/<int:assessment_id>/attempts", methods=["POST"])

@@ -13,6 +13,7 @@ QUESTION_KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "
 GRADING_METHODS = ("highest", "latest", "average")
 REVIEW_MODES = ("after_submit", "after_close", "never")
 ATTEMPT_STATUSES = ("open", "needs_grading", "graded")
+ASSESSMENT_STATUSES = ("draft", "published")  # a draft is invisible to learners
 
 
 class Assessment(db.Model):
@@ -24,6 +25,7 @@ class Assessment(db.Model):
         sa.CheckConstraint("max_attempts >= 1", name="max_attempts"),
         sa.CheckConstraint("grading IN ('highest','latest','average')", name="grading"),
         sa.CheckConstraint("review IN ('after_submit','after_close','never')", name="review"),
+        sa.CheckConstraint("status IN ('draft','published')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,11 +42,17 @@ class Assessment(db.Model):
     shuffle_options: Mapped[bool] = mapped_column(default=False)
     draw_count: Mapped[int | None]  # draw N questions at random from the pool per attempt
     review: Mapped[str] = mapped_column(sa.String(12), default="after_submit")
+    status: Mapped[str] = mapped_column(sa.String(10), default="published",
+                                        server_default="published")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course = relationship("Course")
     questions = relationship("Question", back_populates="assessment",
                              order_by="Question.position", cascade="all, delete-orphan")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
 
     def can_manage(self, user) -> bool:
         """Whoever manages the course manages its assessments."""

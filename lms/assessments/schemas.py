@@ -6,7 +6,12 @@ Learner shapes never carry answer keys or correctness (`correct`, `accepted_answ
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from lms.assessments.models import GRADING_METHODS, QUESTION_KINDS, REVIEW_MODES
+from lms.assessments.models import (
+    ASSESSMENT_STATUSES,
+    GRADING_METHODS,
+    QUESTION_KINDS,
+    REVIEW_MODES,
+)
 
 
 class OptionInSchema(Schema):
@@ -53,6 +58,10 @@ class AssessmentInSchema(Schema):
                                 validate=validate.Range(min=1, max=500))
     review = fields.String(load_default="after_submit", validate=validate.OneOf(REVIEW_MODES))
     questions = fields.List(fields.Nested(QuestionInSchema), load_default=list)
+    status = fields.String(load_default="published",
+                           validate=validate.OneOf(ASSESSMENT_STATUSES),
+                           metadata={"description": "draft: invisible to learners until "
+                                                    "POST /assessments/{id}/publish"})
 
 
 class AnswerInSchema(Schema):
@@ -182,6 +191,7 @@ class AssessmentSettingsSchema(Schema):
     shuffle_options = fields.Boolean(required=True)
     draw_count = fields.Integer(required=True, allow_none=True)
     review = fields.String(required=True, validate=validate.OneOf(REVIEW_MODES))
+    status = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_STATUSES))
 
 
 class AssessmentFullSchema(AssessmentSettingsSchema):
@@ -311,7 +321,7 @@ def _settings(a) -> dict:
             "grading": a.grading, "time_limit_minutes": a.time_limit_minutes,
             "opens_at": _iso(a.opens_at), "closes_at": _iso(a.closes_at),
             "shuffle_questions": a.shuffle_questions, "shuffle_options": a.shuffle_options,
-            "draw_count": a.draw_count, "review": a.review}
+            "draw_count": a.draw_count, "review": a.review, "status": a.status}
 
 
 def assessment_full(a) -> dict:

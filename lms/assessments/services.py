@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.assessments import rules
 from lms.assessments.models import (
+    ASSESSMENT_STATUSES,
     GRADING_METHODS,
     REVIEW_MODES,
     Answer,
@@ -219,15 +220,41 @@ def create_assessment(actor, course: Course, data: dict) -> Assessment:
         cleaned.append(clean)
     if errors:
         raise ValidationFailed("Please correct the questions.", fields=errors)
-    assessment = Assessment(course_id=course.id, **settings)
+    status = data.get("status") or "published"
+    if status not in ASSESSMENT_STATUSES:
+        raise ValidationFailed("Status is draft or published.",
+                               fields={"status": ["Choose draft or published."]})
+    assessment = Assessment(course_id=course.id, status=status, **settings)
     db.session.add(assessment)
     for position, clean in enumerate(cleaned, start=1):
         clean["options"] = rules.assign_option_ids(clean["options"], [])
         assessment.questions.append(Question(position=position, **clean))
     db.session.flush()
     audit.record("assessment.create", assessment, after={
-        "title": assessment.title, "course_id": course.id, "questions": len(cleaned)}, actor=actor)
+        "title": assessment.title, "course_id": course.id, "questions": len(cleaned),
+        "status": status}, actor=actor)
     return assessment
+
+
+def publish_assessment(actor, assessment: Assessment) -> Assessment:
+    """Make a draft visible to learners (it needs a question); publishing again changes
+    nothing."""
+    _require_manage(actor, assessment)
+    if assessment.is_published:
+        return assessment
+    if not assessment.questions:
+        raise Conflict("Add at least one question before publishing.", code="no_questions")
+    assessment.status = "published"
+    audit.record("assessment.publish", assessment, before={"status": "draft"},
+                 after={"status": "published"}, actor=actor)
+    db.session.flush()
+    return assessment
+
+
+def ensure_visible_to_learner(assessment: Assessment) -> None:
+    """A draft does not exist for learners (404)."""
+    if not assessment.is_published:
+        raise NotFound("No such assessment.")
 
 
 def _settings_snapshot(assessment: Assessment) -> dict:
@@ -434,7 +461,8 @@ def course_assessments(course_id: int) -> list[Assessment]:
 def required_assessments(course_id: int) -> list[Assessment]:
     """The assessments a learner must pass to complete the course."""
     return list(db.session.scalars(sa.select(Assessment).where(
-        Assessment.course_id == course_id, Assessment.required.is_(True)).order_by(Assessment.id)))
+        Assessment.course_id == course_id, Assessment.required.is_(True),
+        Assessment.status == "published").order_by(Assessment.id)))
 
 
 def staff_courses(actor) -> list[tuple[Course, int]]:
@@ -484,6 +512,7 @@ def start_attempt(user, assessment: Assessment) -> Attempt:
     """Start an attempt: enrolled learner, window open, attempts left, none open (409 if so)."""
     if not user.is_learner:
         raise Forbidden("Only learners take assessments.")
+    ensure_visible_to_learner(assessment)
     cohort = learner_cohort(user, assessment.course_id)
     if cohort is None:
         raise Forbidden("Only learners enrolled in a cohort of this course may attempt it.")
@@ -826,7 +855,8 @@ def my_grades(user) -> list[dict]:
     courses = sa.select(Cohort.course_id).join(Enrollment, Enrollment.cohort_id == Cohort.id).where(
         Enrollment.user_id == user.id, Enrollment.status.in_(IN_COHORT))
     assessments = list(db.session.scalars(sa.select(Assessment).where(
-        Assessment.course_id.in_(courses)).order_by(Assessment.course_id, Assessment.id)))
+        Assessment.course_id.in_(courses), Assessment.status == "published")
+        .order_by(Assessment.course_id, Assessment.id)))
     attempts: dict[int, list[Attempt]] = defaultdict(list)
     for attempt in db.session.scalars(sa.select(Attempt).where(
             Attempt.user_id == user.id).order_by(Attempt.number)):
@@ -842,6 +872,7 @@ def my_grades(user) -> list[dict]:
 
 def learner_state(user, assessment: Assessment) -> dict:
     """What a learner sees on an assessment's page: window, attempts, what they may do."""
+    ensure_visible_to_learner(assessment)
     cohort = learner_cohort(user, assessment.course_id)
     if cohort is None:
         raise NotFound("No such assessment.")
@@ -920,7 +951,8 @@ def _home_open_stmt() -> sa.Select:
         .select_from(Enrollment).join(Cohort, Cohort.id == Enrollment.cohort_id)
         .join(A, A.course_id == Cohort.course_id).join(Course, Course.id == A.course_id)
         .outerjoin(Ov, sa.and_(Ov.assessment_id == A.id, Ov.cohort_id == Cohort.id))
-        .where(Enrollment.user_id == user_id, Enrollment.status.in_(IN_COHORT))
+        .where(Enrollment.user_id == user_id, Enrollment.status.in_(IN_COHORT),
+               A.status == "published")
         .order_by(A.id, Cohort.start_date, Cohort.id))
 
 

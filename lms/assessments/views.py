@@ -73,14 +73,16 @@ def new_assessment(course_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            assessment = services.create_assessment(current_user, course, form.data_for_service())
+            assessment = services.create_assessment(
+                current_user, course, {**form.data_for_service(), "status": "draft"})
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
             status = 422
         else:
             db.session.commit()
-            flash("Assessment created; now add its questions.", "success")
+            flash("Assessment created as a draft; now add its questions, then publish it.",
+                  "success")
             return redirect(url_for("assessments.show_assessment", assessment_id=assessment.id))
     elif form.is_submitted():
         status = 422
@@ -108,6 +110,20 @@ def show_assessment(assessment_id: int):
     commit_if_written()  # overdue attempts finalised
     return render_template("assessments/assessment_learner.html", assessment=assessment,
                            state=state, button=PlainForm())
+
+
+@bp.route("/assessments/<int:assessment_id>/publish", methods=["POST"])
+@roles_required(TRAINER, ADMIN)
+def publish_assessment(assessment_id: int):
+    """A draft becomes visible to learners."""
+    assessment = services.get_assessment(assessment_id)
+    if not assessment.can_manage(current_user):
+        abort(403)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    perform(lambda: services.publish_assessment(current_user, assessment),
+            "Assessment published: learners of its cohorts see it now.")
+    return redirect(url_for("assessments.show_assessment", assessment_id=assessment.id))
 
 
 @bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])

@@ -54,6 +54,18 @@ def is_at_risk(present: int, late: int, excused: int, held: int, upcoming: int,
     return quarter_held and _below(attended, held - excused, threshold)
 
 
+ACTIVE_COHORT_STATUSES = ("planned", "open", "running")
+
+
+def flagged_at_risk(enrolment_status: str, cohort_status: str, present: int, late: int,
+                    excused: int, held: int, upcoming: int, threshold: float,
+                    excused_upcoming: int = 0) -> bool:
+    """THE at-risk flag of every page, export and report: a learner still enrolled in a cohort
+    that is still running (not completed, not cancelled) whose figures are at risk."""
+    return (enrolment_status == "enrolled" and cohort_status in ACTIVE_COHORT_STATUSES
+            and is_at_risk(present, late, excused, held, upcoming, threshold, excused_upcoming))
+
+
 def rounded(value: float | None, places: int = 1) -> float | None:
     """A percentage for display and the API (one decimal)."""
     return None if value is None else round(value, places)

@@ -542,11 +542,14 @@ def todays_sessions(trainer) -> list[ClassSession]:
 
 # --- figures ----------------------------------------------------------------------------------
 
-def _aggregate(*filters, now=None) -> sa.Select:
-    """Per (cohort, learner): counts over the cohort's scheduled sessions, in one GROUP BY."""
+def _aggregate(*filters, now=None, extra=()) -> sa.Select:
+    """Per (cohort, learner): counts over the cohort's scheduled sessions, in one GROUP BY; the
+    one statement behind every attendance figure and at-risk flag (reports use it too, with
+    `extra` columns)."""
     now = utcnow() if now is None else now
     S, R, E = ClassSession, AttendanceRecord, Enrollment
-    held = S.starts_at <= now
+    # a session held before the learner joined counts only if the register marked them
+    held = (S.starts_at <= now) & ((S.starts_at >= E.queued_at) | R.id.is_not(None))
     to_come = S.starts_at > now
 
     def count(cond):
@@ -559,14 +562,17 @@ def _aggregate(*filters, now=None) -> sa.Select:
                   count(held & (R.status == "excused")).label("excused"),
                   count(to_come & (R.status == "excused")).label("excused_upcoming"),
                   count(held).label("held"),
-                  count(to_come).label("upcoming"))
+                  count(to_come).label("upcoming"),
+                  E.status.label("enrolment_status"), Cohort.status.label("cohort_status"),
+                  *extra)
         .join(User, User.id == E.user_id)
         .join(Cohort, Cohort.id == E.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
         .outerjoin(S, sa.and_(S.cohort_id == E.cohort_id, S.status == "scheduled"))
         .outerjoin(R, sa.and_(R.session_id == S.id, R.user_id == E.user_id))
         .where(E.status.in_(LEARNER_STATUSES), *filters)
-        .group_by(E.cohort_id, E.user_id, User.full_name, Course.min_attendance_percent)
+        .group_by(E.cohort_id, E.user_id, User.full_name, Course.min_attendance_percent,
+                  E.status, Cohort.status, *extra)
         .order_by(E.cohort_id, User.full_name, E.user_id)
     )
 
@@ -582,8 +588,9 @@ def _row(r) -> SummaryRow:
         percent=rules.rounded(rules.attendance_percent(present, late, excused, held)),
         best_possible_percent=rules.rounded(rules.best_possible_percent(
             present, late, excused, held, upcoming, excused_upcoming)),
-        at_risk=rules.is_at_risk(present, late, excused, held, upcoming,
-                                 r.min_attendance_percent, excused_upcoming),
+        at_risk=rules.flagged_at_risk(r.enrolment_status, r.cohort_status, present, late,
+                                      excused, held, upcoming, r.min_attendance_percent,
+                                      excused_upcoming),
     )
 
 
@@ -593,6 +600,16 @@ def _aggregate_by(*columns: str) -> sa.Select:
     `now`), built once per combination: building it costs more than running it."""
     return _aggregate(*(getattr(Enrollment, c) == sa.bindparam(c) for c in columns),
                       now=sa.bindparam("now"))
+
+
+def figures_statement(*filters, now=None, extra=()) -> sa.Select:
+    """Per (cohort, learner) attendance counts with `extra` columns (for reports)."""
+    return _aggregate(*filters, now=now, extra=extra)
+
+
+def summary_row(r) -> SummaryRow:
+    """The figures and at-risk flag of one row of figures_statement."""
+    return _row(r)
 
 
 def cohort_summary(cohort: Cohort) -> list[SummaryRow]:

@@ -31,6 +31,7 @@ from lms.core.permissions import (
     roles_required,
 )
 from lms.core.timeutil import utcnow
+from lms.core.urls import public_url
 from lms.extensions import db
 from lms.parks.models import Park
 
@@ -82,16 +83,15 @@ def export_register(cohort_id: int):
     header = ["learner", "email"] + [services.park_time_label(s.starts_at) for s in sessions] + [
         "present", "late", "excused", "absent", "percent", "best_possible_percent", "at_risk"]
 
-    def lines():
-        for user, marks, summary in rows:
-            figures = ([summary.present, summary.late, summary.excused, summary.absent,
-                        "" if summary.percent is None else summary.percent,
-                        "" if summary.best_possible_percent is None
-                        else summary.best_possible_percent,
-                        "yes" if summary.at_risk else "no"] if summary else [""] * 7)
-            yield [user.full_name, user.email, *marks, *figures]
-
-    return csv_response(f"register-cohort-{cohort.id}.csv", header, lines())
+    lines = []  # plain values now: the session and its objects are gone while the body streams
+    for user, marks, summary in rows:
+        figures = ([summary.present, summary.late, summary.excused, summary.absent,
+                    "" if summary.percent is None else summary.percent,
+                    "" if summary.best_possible_percent is None
+                    else summary.best_possible_percent,
+                    "yes" if summary.at_risk else "no"] if summary else [""] * 7)
+        lines.append([user.full_name, user.email, *marks, *figures])
+    return csv_response(f"register-cohort-{cohort.id}.csv", header, lines)
 
 
 @bp.route("/attendance/learners/<int:user_id>")
@@ -187,12 +187,13 @@ def show_check_in_screen(session_id: int):
     """The projector screen: the rotating code and its QR code (attendance.js fetches the next)."""
     session = services.get_session(session_id)
     code, expires_at = services.current_code(current_user, session)
-    link = url_for("attendance.check_in", session_id=session.id, code=code, _external=True)
+    link = public_url("attendance.check_in", session_id=session.id, code=code)
     qr = segno.make(link, error="m").svg_data_uri(scale=8, dark="#000", light="#fff")
     refresh = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
     now = utcnow()
     return render_template("attendance/check_in_screen.html", session=session,
                            cohort=session.cohort, code=code, expires_at=expires_at, link=link,
+                           check_in_url=public_url("attendance.check_in", session_id=session.id),
                            qr=qr, refresh=refresh,
                            window_open=rules.in_check_in_window(now, session.starts_at,
                                                                 session.ends_at))

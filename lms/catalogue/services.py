@@ -360,8 +360,8 @@ def catalogue_query(user, f: CatalogueFilters) -> sa.Select:
                                             CourseSkill.name == skill))
     if f.park_id:
         stmt = stmt.where(sa.exists().where(
-            Cohort.course_id == Course.id, Cohort.park_id == f.park_id, Cohort.status == "open",
-            Cohort.end_date >= park_today()))
+            Cohort.course_id == Course.id, Cohort.park_id == f.park_id,
+            Cohort.joinable(park_today()), Cohort.end_date >= park_today()))
     if f.owner_id:
         stmt = stmt.where(Course.owner_id == f.owner_id)
     if f.track_id:
@@ -437,7 +437,8 @@ class ParkCohorts:
 
 
 def upcoming_cohorts(course: Course) -> list[ParkCohorts]:
-    """Planned or open cohorts of the course that have not ended, grouped by park (one query).
+    """Planned or open cohorts of the course, and running ones learners may still join, that
+    have not ended, grouped by park (one query).
 
     Each cohort gets `seats_left` = capacity - enrolled_count (never below 0).
     """
@@ -445,7 +446,9 @@ def upcoming_cohorts(course: Course) -> list[ParkCohorts]:
 
     cohorts = db.session.scalars(
         sa.select(Cohort).options(joinedload(Cohort.park))
-        .where(Cohort.course_id == course.id, Cohort.status.in_(UPCOMING_COHORT_STATUSES),
+        .where(Cohort.course_id == course.id,
+               sa.or_(Cohort.status.in_(UPCOMING_COHORT_STATUSES),
+                      Cohort.joinable(park_today())),
                Cohort.end_date >= park_today())
         .order_by(Cohort.start_date, Cohort.id)).all()
     groups: dict[int, ParkCohorts] = {}

@@ -29,6 +29,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
+from lms.certificates.rules import duration_text
+
 log = logging.getLogger("lms.certificates")
 
 DEFAULT_URDU_FONT = "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
@@ -61,6 +63,7 @@ class CertificateData:
     issued_on: date
     verify_url: str
     programme: str = PROGRAMME
+    minutes: int | None = None  # minutes taught, when less than the course's hours
 
 
 def has_arabic_script(text: str) -> bool:
@@ -169,7 +172,7 @@ def _draw_text(c: canvas.Canvas, data: CertificateData, urdu_font: str | None) -
     y = _paragraph(c, shape_markup(data.title, urdu_font, LATIN_BOLD), st["title"],
                    y - 11 * mm, 220 * mm)
 
-    facts = [f"{data.hours} hours"]
+    facts = [duration_text(data.hours, data.minutes)]
     if _dates(data):
         facts.append(_dates(data))
     y = _paragraph(c, escape(" · ".join(facts)), st["body"], y - 5 * mm, 220 * mm)

@@ -127,3 +127,28 @@ def track_complete(track_course_ids: Iterable[int], completed_course_ids: Iterab
     """A track is complete when it has courses and the learner completed every one."""
     needed = set(track_course_ids)
     return bool(needed) and needed <= set(completed_course_ids)
+
+
+# --- hours printed -----------------------------------------------------------------------------
+
+def taught_minutes(sessions: Iterable[tuple[datetime, datetime]], now: datetime) -> int:
+    """Minutes of class the held sessions gave: those (starts_at, ends_at) over by `now`."""
+    return sum(int((end - start).total_seconds()) // 60 for start, end in sessions if end <= now)
+
+
+def certificate_hours(course_hours: int, minutes_taught: int) -> int:
+    """The hours a course certificate states: the course's hours when the cohort held them
+    all, else the whole hours actually taught (never more than were taught)."""
+    return course_hours if minutes_taught >= course_hours * 60 else minutes_taught // 60
+
+
+def duration_text(hours: int, minutes: int | None = None) -> str:
+    """What a certificate prints: '24 hours', '1 hour', or with the minutes taught beyond the
+    whole hours ('1 hour 30 minutes', '20 minutes')."""
+    extra = 0 if minutes is None else min(59, max(0, minutes - hours * 60))
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if extra or not hours:
+        parts.append(f"{extra} minute{'s' if extra != 1 else ''}")
+    return " ".join(parts)

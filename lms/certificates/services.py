@@ -25,6 +25,7 @@ from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER
 from lms.core.timeutil import park_today, to_park, utcnow
+from lms.core.urls import public_base
 from lms.extensions import db
 from lms.scheduling.models import ClassSession, Cohort, Enrollment
 
@@ -180,42 +181,61 @@ def cohort_eligibility(cohort: Cohort, now: datetime | None = None) -> list[Lear
 
 def verify_url(code: str) -> str:
     """The public verification link printed as the QR code."""
-    return f"{current_app.config['LMS_PUBLIC_URL'].rstrip('/')}/verify/{code}"
+    return f"{public_base()}/verify/{code}"  # also issued from the CLI, outside any request
+
+
+def minutes_taught(cohort_id: int, now: datetime | None = None) -> int:
+    """Minutes of class the cohort's held sessions (scheduled, over by now) gave."""
+    pairs = db.session.execute(sa.select(ClassSession.starts_at, ClassSession.ends_at).where(
+        ClassSession.cohort_id == cohort_id, ClassSession.status == "scheduled")).all()
+    return rules.taught_minutes(pairs, now or utcnow())
 
 
 def course_fields(user: User, cohort: Cohort) -> dict:
-    """What a course certificate prints, read from the current records."""
+    """What a course certificate prints, read from the current records: the hours the cohort
+    taught (the course's hours only when it held them all)."""
     course = cohort.course
+    minutes = minutes_taught(cohort.id)
     return {"kind": "course", "user": user, "cohort_id": cohort.id, "track_id": None,
-            "park": cohort.park, "title": course.title, "hours": course.duration_hours,
+            "park": cohort.park, "title": course.title,
+            "hours": rules.certificate_hours(course.duration_hours, minutes),
+            "minutes": minutes if minutes < course.duration_hours * 60 else None,
             "starts_on": cohort.start_date, "ends_on": cohort.end_date,
             "trainer_name": cohort.trainer.full_name if cohort.trainer else None}
 
 
 def track_fields(user: User, track: Track, park) -> dict:
-    """What a track certificate prints: the track, its total hours, the span of its cohorts."""
+    """What a track certificate prints: the track, the hours of its courses' certificates (what
+    was taught), the span of its cohorts."""
     courses = [item.course for item in track.items]
     course_ids = [c.id for c in courses]
+    per_course = (sa.select(sa.func.max(Certificate.hours).label("hours"))
+                  .join(Cohort, Cohort.id == Certificate.cohort_id)
+                  .where(Certificate.user_id == user.id, Certificate.kind == "course",
+                         Certificate.status == "valid", Cohort.course_id.in_(course_ids))
+                  .group_by(Cohort.course_id).subquery())
+    hours = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(per_course.c.hours), 0)))
     span = db.session.execute(
         sa.select(sa.func.min(Cohort.start_date), sa.func.max(Cohort.end_date))
         .join(Enrollment, Enrollment.cohort_id == Cohort.id)
         .where(Enrollment.user_id == user.id, Enrollment.status == "completed",
                Cohort.course_id.in_(course_ids))).one()
     return {"kind": "track", "user": user, "cohort_id": None, "track_id": track.id,
-            "park": park, "title": track.name, "hours": sum(c.duration_hours for c in courses),
+            "park": park, "title": track.name, "hours": int(hours),
             "starts_on": span[0], "ends_on": span[1], "trainer_name": None}
 
 
 def create_certificate(actor, *, kind: str, user: User, cohort_id: int | None,
                        track_id: int | None, park, title: str, hours: int,
                        starts_on: date | None, ends_on: date | None,
-                       trainer_name: str | None) -> Certificate | None:
+                       trainer_name: str | None, minutes: int | None = None) -> Certificate | None:
     """Render and store one certificate; None if a concurrent request issued it first."""
     code = rules.new_code()
     issued_on = park_today()
     data = CertificateData(
         code=code, kind=kind, holder_name=user.full_name, title=title,
-        park_name=park.name if park else "Knowledge Park", hours=hours, starts_on=starts_on,
+        park_name=park.name if park else "Knowledge Park", hours=hours, minutes=minutes,
+        starts_on=starts_on,
         ends_on=ends_on, trainer_name=trainer_name, issued_on=issued_on,
         verify_url=verify_url(code))
     pdf_bytes = render_certificate(data, urdu_font=current_app.config.get("LMS_URDU_FONT"))

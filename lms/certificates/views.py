@@ -4,13 +4,11 @@ reissue, downloads, and the public verification pages."""
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -22,6 +20,7 @@ from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_errors, perform
 from lms.core.pagination import page_args, paginate
 from lms.core.permissions import ADMIN, LEARNER_ROLES, PARK_MANAGER, STAFF_ROLES, roles_required
+from lms.core.streaming import stream_download
 from lms.extensions import db, limiter
 from lms.scheduling.models import Cohort
 
@@ -106,8 +105,8 @@ def issue_certificates(cohort_id: int):
 def download_cohort_zip(cohort_id: int):
     """The cohort's valid certificates as one ZIP, streamed."""
     cohort, entries = services.cohort_zip_entries(current_user, cohort_id)
-    resp = Response(stream_with_context(services.stream_zip(entries)), mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="certificates-cohort-{cohort.id}.zip"'
+    resp = stream_download(services.stream_zip(entries), f"certificates-cohort-{cohort.id}.zip",
+                           "application/zip")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
 

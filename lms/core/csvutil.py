@@ -4,9 +4,10 @@ import csv
 import io
 from collections.abc import Iterable
 
-from flask import Response, stream_with_context
+from flask import Response
 
 from lms.core.errors import ValidationFailed
+from lms.core.streaming import stream_download
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,23 +21,28 @@ def safe_cell(value) -> str:
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
-    """Stream rows as a formula-safe CSV download."""
+    """Stream rows as a formula-safe CSV download. `rows` is read after the request ended: plain
+    values, or a generator running its own queries, never ORM objects loaded by the view."""
 
     def generate():
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow([safe_cell(h) for h in header])  # headers may hold titles users typed
-        for row in rows:
-            writer.writerow([safe_cell(v) for v in row])
-            if buf.tell() > 16384:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+        try:
+            for row in rows:
+                writer.writerow([safe_cell(v) for v in row])
+                if buf.tell() > 16384:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+        finally:  # the rows written before a failure still go out, before its notice
+            yield buf.getvalue()
 
-    resp = Response(stream_with_context(generate()), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return resp
+    def failed(request_id: str) -> str:
+        return ("\r\nEXPORT INCOMPLETE: an error stopped this file part-way; rows are missing. "
+                f"Request id {request_id}.\r\n")
+
+    return stream_download(generate(), filename, "text/csv", on_error=failed)
 
 
 def decode_upload(data: bytes) -> str:

@@ -2,8 +2,19 @@
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 from lms.attendance import rules as attendance_rules
+
+
+def recent_months(today: date, count: int) -> list[str]:
+    """The `count` months up to today's, newest first, as YYYY-MM (none skipped)."""
+    y, m = today.year, today.month
+    out = []
+    for _ in range(count):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out
 
 
 def share(part: float, whole: float) -> float | None:

@@ -2,21 +2,23 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.assessments.models import Assessment, Attempt
+from lms.attendance import services as attendance_services
 from lms.attendance.models import AttendanceRecord
+from lms.attendance.services import SummaryRow
 from lms.catalogue.models import Course
 from lms.certificates.models import Certificate
 from lms.core.cache import cached
 from lms.core.errors import Forbidden
 from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
-from lms.core.timeutil import park_today, utcnow
+from lms.core.timeutil import park_today, to_park, utcnow
 from lms.extensions import db
 from lms.parks.models import Park
 from lms.reports import rules
@@ -170,13 +172,7 @@ def monthly_series(park_id: int | None = None, months: int = 12) -> dict:
 
 def _monthly_series(park_id: int | None, months: int) -> dict:
     """The series of monthly_series, computed (2 queries)."""
-    today = park_today()
-    labels = []
-    y, m = today.year, today.month
-    for _ in range(months):
-        labels.append(f"{y:04d}-{m:02d}")
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    labels.reverse()
+    labels = list(reversed(rules.recent_months(park_today(), months)))
     first = date(int(labels[0][:4]), int(labels[0][5:]), 1)
     certs = db.session.execute(
         sa.select(sa.extract("year", Certificate.issued_on), sa.extract("month",
@@ -225,7 +221,8 @@ def _pass_rates(park_id: int | None, trainer_id: int | None) -> list[dict]:
 
 @dataclass
 class LearnerAttendance:
-    """A learner's attendance in one cohort, with the at-risk flag."""
+    """A learner's attendance in one cohort, with the at-risk flag (the attendance feature's
+    figures: one definition everywhere)."""
 
     user_id: int
     full_name: str
@@ -240,85 +237,58 @@ class LearnerAttendance:
     attended: int
     excused: int
     status: str
+    figures: SummaryRow
 
     @property
     def percent(self) -> float | None:
-        return rules.attendance_percent(self.attended, self.excused, self.held)
+        return self.figures.percent
 
     @property
     def best_possible(self) -> float | None:
-        return rules.best_possible_percent(self.attended, self.excused, self.held, self.upcoming)
+        return self.figures.best_possible_percent
 
     @property
     def at_risk(self) -> bool:
-        return self.status == "enrolled" and rules.at_risk(
-            self.attended, self.excused, self.held, self.upcoming, self.threshold)
+        return self.figures.at_risk
 
 
 @cache
 def _learner_attendance_stmt(by_park: bool, by_trainer: bool, by_user: bool,
                              active_only: bool) -> sa.Select:
     """The learner_attendance statement for one combination of filters, built once; the values
-    (now, park_id, trainer_id, user_id) are bound when it runs."""
-    now = sa.bindparam("now")
-    scope = sa.select(Cohort.id)
+    (now, park_id, trainer_id, user_id) are bound when it runs. It is the attendance feature's
+    figures statement, so every at-risk count agrees with the attendance pages."""
+    filters = []
     if by_park:
-        scope = scope.where(Cohort.park_id == sa.bindparam("park_id"))
+        filters.append(Cohort.park_id == sa.bindparam("park_id"))
     if active_only:
-        scope = scope.where(Cohort.status.in_(ACTIVE_COHORT))
+        filters += [Cohort.status.in_(ACTIVE_COHORT), Enrollment.status == "enrolled"]
     if by_trainer:
-        scope = scope.where(Cohort.trainer_id == sa.bindparam("trainer_id"))
+        filters.append(Cohort.trainer_id == sa.bindparam("trainer_id"))
     if by_user:
-        scope = scope.where(Cohort.id.in_(sa.select(Enrollment.cohort_id)
-                                          .where(Enrollment.user_id == sa.bindparam("user_id"))))
-    held_case = sa.case((ClassSession.starts_at <= now, 1), else_=0)
-    sessions = (sa.select(ClassSession.cohort_id.label("cohort_id"),
-                          sa.func.sum(held_case).label("held"),
-                          sa.func.sum(1 - held_case).label("upcoming"))
-                .where(ClassSession.status == "scheduled", ClassSession.cohort_id.in_(scope))
-                .group_by(ClassSession.cohort_id).subquery())
-    attended = sa.func.sum(sa.case((AttendanceRecord.status.in_(("present", "late")), 1), else_=0))
-    excused = sa.func.sum(sa.case((AttendanceRecord.status == "excused", 1), else_=0))
-    records = (sa.select(ClassSession.cohort_id.label("cohort_id"),
-                         AttendanceRecord.user_id.label("user_id"),
-                         attended.label("attended"), excused.label("excused"))
-               .join(ClassSession, ClassSession.id == AttendanceRecord.session_id)
-               .where(ClassSession.status == "scheduled", ClassSession.starts_at <= now,
-                      ClassSession.cohort_id.in_(scope),
-                      *([AttendanceRecord.user_id == sa.bindparam("user_id")] if by_user else []))
-               .group_by(ClassSession.cohort_id, AttendanceRecord.user_id).subquery())
-    stmt = (sa.select(Enrollment.user_id, User.full_name, User.email, Cohort.id, Cohort.name,
-                      Course.code, Cohort.park_id, Course.min_attendance_percent,
-                      sa.func.coalesce(sessions.c.held, 0), sa.func.coalesce(sessions.c.upcoming, 0),
-                      sa.func.coalesce(records.c.attended, 0), sa.func.coalesce(records.c.excused, 0),
-                      Enrollment.status)
-            .join(Cohort, Cohort.id == Enrollment.cohort_id)
-            .join(Course, Course.id == Cohort.course_id)
-            .join(User, User.id == Enrollment.user_id)
-            .outerjoin(sessions, sessions.c.cohort_id == Cohort.id)
-            .outerjoin(records, sa.and_(records.c.cohort_id == Cohort.id,
-                                        records.c.user_id == Enrollment.user_id))
-            .where(Enrollment.status.in_(IN_COHORT), Cohort.id.in_(scope))
-            .order_by(Cohort.id, User.full_name))
-    if active_only:
-        stmt = stmt.where(Enrollment.status == "enrolled")
-    if by_user:
-        stmt = stmt.where(Enrollment.user_id == sa.bindparam("user_id"))
-    return stmt
+        filters.append(Enrollment.user_id == sa.bindparam("user_id"))
+    return attendance_services.figures_statement(
+        *filters, now=sa.bindparam("now"),
+        extra=(User.email, Cohort.name.label("cohort_name"), Course.code.label("course_code"),
+               Cohort.park_id))
+
+
+def _learner(r) -> LearnerAttendance:
+    f = attendance_services.summary_row(r)
+    return LearnerAttendance(r.user_id, r.full_name, r.email, r.cohort_id, r.cohort_name,
+                             r.course_code, r.park_id, r.min_attendance_percent, f.held,
+                             f.upcoming, f.present + f.late, f.excused, r.enrolment_status, f)
 
 
 def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = None,
                        user_id: int | None = None, active_only: bool = True
                        ) -> list[LearnerAttendance]:
-    """Every learner's attendance per cohort in one query (sessions and records aggregated).
-
-    The aggregates are limited to the cohorts in scope first, so a learner's or a trainer's
-    figures cost what their own cohorts cost, not what the whole programme does.
-    """
+    """Every learner's attendance per cohort in one query: the attendance feature's figures
+    (the same counts and at-risk flag as its pages), limited to the scope's cohorts."""
     stmt = _learner_attendance_stmt(park_id is not None, trainer_id is not None,
                                     user_id is not None, active_only)
     params = {"now": utcnow(), "park_id": park_id, "trainer_id": trainer_id, "user_id": user_id}
-    return [LearnerAttendance(*row) for row in db.session.execute(
+    return [_learner(row) for row in db.session.execute(
         stmt, {k: v for k, v in params.items() if v is not None})]
 
 
@@ -483,24 +453,54 @@ def _stream(stmt):
 
 
 def _iso(value):
+    """A cell: instants in park time with their offset (as the pages show them), dates as
+    YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return to_park(value).isoformat(timespec="seconds")
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+CHANGE_LOG_HEADER = ["at", "actor", "action", "record_id", "learner", "session_start",
+                     "status_before", "status_after", "source_before", "source_after", "reason",
+                     "address"]
+
+
 def attendance_changes(park_id: int | None, since: date, until: date):
-    """(header, rows): the attendance change log from the audit trail, for auditors."""
+    """(header, rows): the attendance change log from the audit trail, for auditors; each
+    change as readable columns (learner, session, status and source before and after)."""
+    from sqlalchemy.orm import aliased
+
+    from lms.attendance.models import ExcuseRequest
     from lms.core.timeutil import park_to_utc
 
+    learner = aliased(User)
+    record, excuse = AttendanceRecord, ExcuseRequest
     stmt = (sa.select(AuditEvent.at, User.email, AuditEvent.action, AuditEvent.object_id,
-                      AuditEvent.before, AuditEvent.after, AuditEvent.reason, AuditEvent.address)
+                      learner.email, ClassSession.starts_at, AuditEvent.before, AuditEvent.after,
+                      AuditEvent.reason, AuditEvent.address)
             .outerjoin(User, User.id == AuditEvent.actor_id)
+            .outerjoin(record, sa.and_(AuditEvent.object_type == "attendance_records",
+                                       record.id == AuditEvent.object_id))
+            .outerjoin(excuse, sa.and_(AuditEvent.object_type == "excuse_requests",
+                                       excuse.id == AuditEvent.object_id))
+            .outerjoin(ClassSession, ClassSession.id == sa.func.coalesce(record.session_id,
+                                                                         excuse.session_id))
+            .outerjoin(learner, learner.id == sa.func.coalesce(record.user_id, excuse.user_id))
             .where(AuditEvent.object_type.in_(("attendance_records", "excuse_requests")),
                    AuditEvent.at >= park_to_utc(since, _midnight()),
                    AuditEvent.at < park_to_utc(until, _midnight()))
             .order_by(AuditEvent.at))
     if park_id is not None:
-        stmt = (stmt.join(AttendanceRecord, AttendanceRecord.id == AuditEvent.object_id)
-                .join(ClassSession, ClassSession.id == AttendanceRecord.session_id)
-                .join(Cohort, Cohort.id == ClassSession.cohort_id)
-                .where(AuditEvent.object_type == "attendance_records", Cohort.park_id == park_id))
-    header = ["at", "actor", "action", "record_id", "before", "after", "reason", "address"]
-    return header, _stream(stmt)
+        stmt = (stmt.join(Cohort, Cohort.id == ClassSession.cohort_id)
+                .where(Cohort.park_id == park_id))
+    return CHANGE_LOG_HEADER, _change_rows(stmt)
+
+
+def _change_rows(stmt):
+    """The change log's rows, the before and after snapshots spread over their columns."""
+    for at, actor, action, object_id, learner, starts_at, before, after, reason, address in \
+            _stream(stmt):
+        before, after = before or {}, after or {}
+        yield [at, actor, action, object_id, learner, starts_at, before.get("status", ""),
+               after.get("status", ""), before.get("source", ""), after.get("source", ""),
+               reason, address]

@@ -52,8 +52,7 @@ def show_park(slug: str):
     park_id = services.scope_park_id(current_user, park.id)
     programme = services.programme_figures(park_id)
     series = services.monthly_series(park_id)
-    months = [(park_today().replace(day=1) - timedelta(days=31 * i)).strftime("%Y-%m")
-              for i in range(6)]
+    months = rules.recent_months(park_today(), 6)
     return render_template("reports/park.html", park=park, figures=programme.parks[0],
                            series=series, pass_rates=services.pass_rates(park_id),
                            at_risk=services.at_risk_learners(park_id=park_id),

@@ -41,17 +41,21 @@ class CohortForm(FlaskForm):
     end_time = TimeField("Ends at (park time)", validators=[DataRequired()])
     enrol_opens_on = DateField("Enrolment opens on", validators=[Optional()])
     enrol_closes_on = DateField("Enrolment closes on", validators=[Optional()])
+    reason = StringField("Why it starts in the past", validators=[Optional(), Length(max=500)],
+                         description="Programme office only: a past run recorded from paper "
+                                     "records (goes to the audit trail).")
 
     def data_for_service(self) -> dict:
         """The form's values as the service takes them."""
         keys = ("course_id", "name", "trainer_id", "room_id", "capacity", "start_date",
                 "end_date", "meeting_days", "start_time", "end_time", "enrol_opens_on",
-                "enrol_closes_on")
+                "enrol_closes_on", "reason")
         return {k: getattr(self, k).data for k in keys if getattr(self, k, None) is not None}
 
 
 class CohortEditForm(CohortForm):
     course_id = None
+    reason = None
 
 
 class StatusForm(FlaskForm):

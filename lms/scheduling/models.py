@@ -59,6 +59,13 @@ class Cohort(db.Model):
     def days(self) -> list[str]:
         return [d for d in self.meeting_days.split(",") if d]
 
+    @classmethod
+    def joinable(cls, today: date):
+        """SQL: learners may join it by themselves (open, or running until its enrolment
+        closes); the same rule as rules.self_enrolment_error, less the opening date."""
+        return sa.or_(cls.status == "open", sa.and_(cls.status == "running",
+                                                    cls.enrol_closes_on >= today))
+
     def can_manage(self, user) -> bool:
         """Admins, and the park manager of the cohort's park, manage it."""
         return user.is_authenticated and (user.is_admin or (

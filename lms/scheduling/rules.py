@@ -120,6 +120,38 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# --- clash messages ----------------------------------------------------------------------------
+
+SHORT_DAYS = {d: label[:3] for d, label in DAY_LABELS.items()}
+
+
+def days_text(days: Iterable[str]) -> str:
+    """Meeting days for a sentence: 'Mon', 'Mon and Wed', 'Mon, Wed and Fri'."""
+    names = [SHORT_DAYS.get(d, d) for d in days]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def dates_text(dates: Iterable[date]) -> str:
+    """The dates a clash falls on: 'on Mon 14 Dec' or 'on 22 dates from 14 Dec to 25 Jan'."""
+    days = sorted(set(dates))
+    if len(days) == 1:
+        return f"on {days[0]:%a} {days[0].day} {days[0]:%b %Y}"
+    span = days[0].year != days[-1].year
+
+    def short(d: date) -> str:
+        return f"{d.day} {d:%b}" + (f" {d.year}" if span else "")
+
+    return f"on {len(days)} dates from {short(days[0])} to {short(days[-1])}"
+
+
+def clash_line(subject: str, verb: str, other_name: str, other_days: Iterable[str],
+               other_start: time, other_end: time, dates: Iterable[date]) -> str:
+    """One line per conflicting cohort, naming it with its own days and times: 'Lab 1 is taken
+    by Cloud A, Mon and Wed 17:00-19:00, on 22 dates from 14 Dec to 25 Jan'."""
+    return (f"{subject} {verb} {other_name}, {days_text(other_days)} "
+            f"{other_start:%H:%M}-{other_end:%H:%M}, {dates_text(dates)}.")
+
+
 # --- seats, waitlist, enrolment ---------------------------------------------------------------
 
 def seat_decision(enrolled_count: int, capacity: int) -> str:
@@ -146,6 +178,19 @@ def enrol_window_error(today: date, opens_on: date | None, closes_on: date | Non
     return None
 
 
+def self_enrolment_error(status: str, today: date, opens_on: date | None,
+                         closes_on: date | None) -> str | None:
+    """Why a learner may not join a cohort by themselves today (None when they may): an open
+    cohort inside its window, or a running one until its enrolment closes (a running cohort
+    without a closing date takes no one once it started)."""
+    if status == "running":
+        if closes_on is None or today > closes_on:
+            return "This cohort has started and its enrolment has closed."
+    elif status != "open":
+        return "This cohort is not open for enrolment."
+    return enrol_window_error(today, opens_on, closes_on)
+
+
 def missing_prerequisites(required: dict[int, str], completed: set[int]) -> list[str]:
     """The codes of required courses (id -> code) not in the completed set, sorted."""
     return sorted(code for cid, code in required.items() if cid not in completed)
@@ -155,10 +200,9 @@ def missing_prerequisites(required: dict[int, str], completed: set[int]) -> list
 
 def initial_status(start_date: date, end_date: date, today: date,
                    enrol_opens_on: date | None = None) -> str:
-    """The status a new cohort starts in: past runs completed, current ones running,
-    future ones open (or planned until enrolment opens)."""
-    if end_date < today:
-        return "completed"
+    """The status a new cohort starts in: current ones and past runs running (a past run is
+    being recorded from paper: staff enrol, enter registers and results, issue certificates,
+    then mark it completed), future ones open (or planned until enrolment opens)."""
     if start_date <= today:
         return "running"
     if enrol_opens_on and enrol_opens_on > today:

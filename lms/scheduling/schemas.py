@@ -24,6 +24,10 @@ class CohortCreateSchema(Schema):
     end_time = fields.Time(required=True, format="%H:%M")
     enrol_opens_on = fields.Date(load_default=None, allow_none=True)
     enrol_closes_on = fields.Date(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=500),
+                           metadata={"description": "required (admins) for a cohort that "
+                                                    "starts in the past: recorded from paper"})
 
 
 class CohortSchema(Schema):

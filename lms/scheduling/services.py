@@ -53,8 +53,9 @@ def can_view(actor, cohort: Cohort) -> bool:
         return False
     if actor.is_staff:
         return True
-    if cohort.status == "open":
-        return True
+    if rules.self_enrolment_error(cohort.status, park_today(), None,
+                                  cohort.enrol_closes_on) is None:
+        return True  # open, or running with its enrolment still open
     return enrollment_of(cohort.id, actor.id) is not None
 
 
@@ -81,7 +82,7 @@ def cohorts_query(actor, park_id: int | None = None, course_id: int | None = Non
                                      joinedload(Cohort.room), joinedload(Cohort.trainer))
     if not actor.is_staff:
         mine = sa.select(Enrollment.cohort_id).where(Enrollment.user_id == actor.id)
-        stmt = stmt.where(sa.or_(Cohort.status == "open", Cohort.id.in_(mine)))
+        stmt = stmt.where(sa.or_(Cohort.joinable(park_today()), Cohort.id.in_(mine)))
     if park_id:
         stmt = stmt.where(Cohort.park_id == park_id)
     if course_id:
@@ -171,17 +172,22 @@ def raise_clashes(clashes: list[dict]) -> None:
     """Refuse with every clash listed: on the room and trainer fields, and as `clashes`."""
     if not clashes:
         return
-    names = dict(db.session.execute(sa.select(Cohort.id, Cohort.name).where(
-        Cohort.id.in_({c["other_cohort_id"] for c in clashes}))).all())
-    fields: dict[str, list[str]] = {}
+    others = {c.id: c for c in db.session.scalars(sa.select(Cohort).where(
+        Cohort.id.in_({c["other_cohort_id"] for c in clashes})).options(
+        joinedload(Cohort.room), joinedload(Cohort.trainer)))}
+    grouped: dict[tuple[str, int], list[date]] = {}
     for c in clashes:
-        what = "The room" if c["kind"] == "room" else "The trainer"
-        when = to_park(c["session_start"]).strftime("%a %d %b %Y %H:%M")
-        other = f"{to_park(c['other_start']):%H:%M}–{to_park(c['other_end']):%H:%M}"
-        msg = (f"{what} is busy on {when}: cohort #{c['other_cohort_id']} "
-               f"“{names.get(c['other_cohort_id'], '?')}” meets {other}.")
-        fields.setdefault("room_id" if c["kind"] == "room" else "trainer_id", []).append(msg)
-    raise Conflict(f"The schedule clashes with {len(clashes)} other session(s).",
+        grouped.setdefault((c["kind"], c["other_cohort_id"]), []).append(
+            to_park(c["session_start"]).date())
+    fields: dict[str, list[str]] = {}
+    for (kind, other_id), dates in grouped.items():
+        other = others[other_id]
+        subject = other.room.name if kind == "room" else other.trainer.full_name
+        verb = "is taken by" if kind == "room" else "is teaching"
+        fields.setdefault("room_id" if kind == "room" else "trainer_id", []).append(
+            rules.clash_line(subject, verb, other.name, other.days, other.start_time,
+                             other.end_time, dates))
+    raise Conflict(f"The schedule clashes with {len(grouped)} other cohort(s).",
                    code="schedule_clash", fields=fields,
                    extra={"clashes": [{"kind": c["kind"],
                                        "session_start": c["session_start"].isoformat(),
@@ -260,10 +266,14 @@ def _clean_cohort(actor, data: dict, existing: Cohort | None = None) -> dict:
                                          merged.get("enrol_closes_on")).items():
         errors.setdefault(k, []).extend(v)
     start = merged.get("start_date")
-    if start and not actor.is_admin and start < park_today() and (
-            existing is None or start != existing.start_date):
-        errors.setdefault("start_date", []).append(
-            "Only the programme office records cohorts that start in the past.")
+    if start and start < park_today() and (existing is None or start != existing.start_date):
+        if not actor.is_admin:
+            errors.setdefault("start_date", []).append(
+                "Only the programme office records cohorts that start in the past.")
+        elif len(" ".join(str(data.get("reason") or "").split())) < 3:
+            errors.setdefault("reason", []).append(
+                "Say why this cohort is recorded in the past (for example “paper registers "
+                "of the 2025 autumn batch”): it goes to the audit trail.")
     if errors:
         raise ValidationFailed("Please correct the marked fields.", fields=errors)
     merged.update(name=name, meeting_days=days, park=park, course=course, room=room,
@@ -317,7 +327,7 @@ def create_cohort(actor, data: dict) -> Cohort:
     db.session.flush()
     cohort.session_count = len(pairs)
     audit.record("cohort.create", cohort, after={**_snapshot(cohort), "sessions": len(pairs)},
-                 actor=actor)
+                 actor=actor, reason=" ".join(str(data.get("reason") or "").split())[:500] or None)
     return cohort
 
 
@@ -553,12 +563,13 @@ def timetable_clashes(user_id: int, cohort_id: int) -> list[tuple[int, datetime]
                                       Enrollment.user_id == user_id,
                                       Enrollment.status.in_(rules.HOLDING_STATUSES)))
             .where(mine.cohort_id == cohort_id, mine.status == "scheduled")
-            .order_by(mine.starts_at).limit(20))
+            .order_by(mine.starts_at))
     return [(r[0], r[1]) for r in db.session.execute(stmt)]
 
 
-def eligibility_problems(cohort: Cohort, user: User) -> list[tuple[int, str, str, str]]:
-    """Why a learner may not join a cohort: (http status, code, field, message) tuples."""
+def eligibility_problems(cohort: Cohort, user: User, actor=None) -> list[tuple[int, str, str, str]]:
+    """Why a learner may not join a cohort: (http status, code, field, message) tuples; a
+    learner enrolling themselves is addressed as "you"."""
     problems = []
     if not user.is_learner or not user.active:
         return [(422, "not_a_learner", "user_id", "Only active students and faculty enrol.")]
@@ -577,12 +588,15 @@ def eligibility_problems(cohort: Cohort, user: User) -> list[tuple[int, str, str
             problems.append((422, "prerequisites_missing", "user_id",
                              f"Complete {', '.join(missing)} first."))
     if not problems:
-        clashes = timetable_clashes(user.id, cohort.id)
-        if clashes:
-            other, when = clashes[0]
-            problems.append((409, "timetable_clash", "user_id",
-                             f"{user.full_name} already has cohort #{other} at "
-                             f"{to_park(when):%a %d %b %Y %H:%M}."))
+        grouped: dict[int, list[date]] = {}
+        for other, when in timetable_clashes(user.id, cohort.id):
+            grouped.setdefault(other, []).append(to_park(when).date())
+        you = actor is not None and actor.id == user.id
+        for other in db.session.scalars(sa.select(Cohort).where(Cohort.id.in_(grouped))
+                                        .order_by(Cohort.start_date, Cohort.id)):
+            problems.append((409, "timetable_clash", "user_id", rules.clash_line(
+                "You" if you else user.full_name, "already have" if you else "already has",
+                other.name, other.days, other.start_time, other.end_time, grouped[other.id])))
     return problems
 
 
@@ -627,13 +641,10 @@ def enrol_locked(actor, cohort: Cohort, user: User, *, staff: bool) -> Enrollmen
     """Enrol or waitlist a learner in a cohort whose row the caller has locked."""
     if cohort.status in ("completed", "cancelled"):
         raise Conflict(f"This cohort is {cohort.status}.", code="enrolment_closed")
-    if not staff:
-        if cohort.status != "open":
-            raise Conflict("This cohort is not open for enrolment.", code="enrolment_closed")
-        if msg := rules.enrol_window_error(park_today(), cohort.enrol_opens_on,
-                                           cohort.enrol_closes_on):
-            raise Conflict(msg, code="enrolment_closed")
-    if problems := eligibility_problems(cohort, user):
+    if not staff and (msg := rules.self_enrolment_error(
+            cohort.status, park_today(), cohort.enrol_opens_on, cohort.enrol_closes_on)):
+        raise Conflict(msg, code="enrolment_closed")
+    if problems := eligibility_problems(cohort, user, actor):
         _raise_problems(problems)
     seated = rules.seat_decision(cohort.enrolled_count, cohort.capacity) == "enrolled" \
         and _take_seat(cohort)
@@ -698,6 +709,7 @@ def _fill_seats(cohort: Cohort, actor=None) -> list[int]:
         if nxt is None or not _take_seat(cohort):
             break
         nxt.status = "enrolled"
+        nxt.queued_at = utcnow()  # joined now: sessions held while waiting do not count
         db.session.flush()
         audit.record("enrollment.promote", nxt, before={"status": "waitlisted"},
                      after={"status": "enrolled"}, actor=actor)
@@ -810,7 +822,7 @@ def bulk_enrol(actor, cohort_id: int, csv_text: str) -> BulkResult:
         if user is None:
             result.errors.append({"row": n, "field": "email", "message": "No such user."})
             continue
-        problems = eligibility_problems(cohort, user)
+        problems = eligibility_problems(cohort, user, actor)
         for p in problems:
             result.errors.append({"row": n, "field": "email", "message": p[3]})
         if not problems:

@@ -22,6 +22,7 @@ from lms.core.permissions import (
     roles_required,
 )
 from lms.core.timeutil import park_today, to_park, utcnow
+from lms.core.urls import public_url
 from lms.extensions import db, limiter
 from lms.parks import services as park_services
 from lms.parks.models import Park
@@ -145,7 +146,8 @@ def show_cohort(cohort_id: int):
         status_form = StatusForm()
         status_form.status.choices = [(s, s.capitalize())
                                       for s in rules.STATUS_TRANSITIONS[cohort.status]]
-    window = rules.enrol_window_error(park_today(), cohort.enrol_opens_on, cohort.enrol_closes_on)
+    window = rules.self_enrolment_error(cohort.status, park_today(), cohort.enrol_opens_on,
+                                        cohort.enrol_closes_on)
     return render_template(
         "scheduling/cohort.html", cohort=cohort, sessions=sessions, roster=roster, mine=mine,
         status_form=status_form, confirm=ConfirmForm(),
@@ -363,7 +365,7 @@ def _timetable(user: User, own: bool):
     sessions = services.timetable_sessions(user, start, end)
     feed_url = None
     if own and user.ics_token:  # a GET changes nothing: the address is made by a POST (button)
-        feed_url = url_for("scheduling.calendar_feed", token=user.ics_token, _external=True)
+        feed_url = public_url("scheduling.calendar_feed", token=user.ics_token)
     return render_template("scheduling/timetable.html", person=user, own=own, sessions=sessions,
                            monday=monday, prev_week=monday - timedelta(days=7),
                            next_week=monday + timedelta(days=7), feed_url=feed_url,

@@ -245,7 +245,7 @@ def test_verify_form_normalises_and_redirects(app, world):
 def test_verify_api_fields(app, world):
     body = app.test_client().get(f"/api/v1/verify/{world['cert'].code}").get_json()
     assert {"valid", "status", "holder_name", "title", "park", "issued_on", "hours"} <= set(body)
-    assert body["valid"] is True and body["holder_name"] == "Ali Raza" and body["hours"] == 40
+    assert body["valid"] is True and body["holder_name"] == "Ali Raza" and body["hours"] == 8
     assert "email" not in str(body) and "user_id" not in body
 
 

@@ -98,6 +98,7 @@ def test_production_refuses_weak_secret(monkeypatch):
 
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "y" * 48)
+    monkeypatch.setenv("LMS_PUBLIC_URL", "https://lms.example.pk")
     from lms import create_app
 
     app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -114,6 +114,8 @@ def test_trainer_writes_and_publishes_a_course(world, open_as):
     expect(flash(page)).to_contain_text("Question added.")
     expect(page.get_by_text(ESSAY_PROMPT)).to_be_visible()
     check_page(page, "02-assessment")
+    page.get_by_role("button", name="Publish assessment").click()  # a draft until now
+    expect(flash(page)).to_contain_text("Assessment published")
 
     # back to the course and publish it
     page.get_by_role("link", name=f"{COURSE_CODE} · {COURSE_TITLE}").click()
@@ -150,10 +152,10 @@ def test_manager_schedules_a_cohort_and_a_clash_is_refused(world, open_as):
         page.get_by_role("button", name="Schedule cohort").click()
 
     fill("17:30", "19:30")  # Lab A is taken by the evening batch then
-    expect(page.locator(".form-errors")).to_contain_text("clashes with 8 other session(s)")
+    expect(page.locator(".form-errors")).to_contain_text("clashes with 1 other cohort(s)")
     expect(page.locator(".field.has-error").first).to_contain_text(re.compile(
-        rf"The room is busy on (Mon|Wed) .* 17:30: cohort #\d+ “{CLASH_COHORT_NAME}” meets "
-        r"17:00–19:00"))
+        rf"is taken by {CLASH_COHORT_NAME}, Mon, Tue, Wed, Thu and Fri 17:00-19:00, on \d+ "
+        r"dates from "))
     check_page(page, "03-clash-refused")
 
     fill("10:00", "12:00")

@@ -95,7 +95,7 @@ def test_enrol_window():
 
 def test_status_rules():
     today = date(2026, 1, 10)
-    assert rules.initial_status(date(2025, 12, 1), date(2026, 1, 9), today) == "completed"
+    assert rules.initial_status(date(2025, 12, 1), date(2026, 1, 9), today) == "running"
     assert rules.initial_status(date(2026, 1, 1), date(2026, 1, 10), today) == "running"
     assert rules.initial_status(date(2026, 2, 1), date(2026, 3, 1), today) == "open"
     assert rules.initial_status(date(2026, 2, 1), date(2026, 3, 1), today,

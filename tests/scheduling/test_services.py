@@ -85,8 +85,9 @@ def test_room_of_another_park_trainer_role_and_draft_course(app, frozen, manager
 def test_admin_may_schedule_in_the_past(app, frozen, make_user, cohort_data):
     admin = make_user("admin")
     cohort = services.create_cohort(admin, cohort_data(start_date=date(2025, 11, 3),
-                                                       end_date=date(2025, 11, 28)))
-    assert cohort.status == "completed"
+                                                       end_date=date(2025, 11, 28),
+                                                       reason="paper registers"))
+    assert cohort.status == "running"  # being recorded (issue 17 item 3)
     assert cohort.session_count == 8
 
 
@@ -116,7 +117,9 @@ def test_room_clash_lists_every_clash(schedule, make_user, make_course):
     assert {c["kind"] for c in clashes} == {"room"}
     assert {c["other_cohort_id"] for c in clashes} == {first.id}
     assert clashes[0]["session_start"] == "2026-01-07T06:00:00+00:00"
-    assert len(err.fields["room_id"]) == 4
+    assert err.fields["room_id"] == [  # one line per conflicting cohort (issue 17 item 7)
+        "Lab A is taken by January batch, Mon and Wed 10:00-12:00, on 4 dates from 7 Jan to "
+        "28 Jan."]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 1
 
 

@@ -54,8 +54,8 @@ def test_create_form_lists_every_clash(app, frozen, login_as, manager, park, coh
     resp = c.post(f"/parks/{park.slug}/cohorts", data=form_body(cohort_data(name="Again")))
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
-    assert html.count("The room is busy on") == 8
-    assert html.count("The trainer is busy on") == 8
+    assert html.count(" is taken by ") == 1  # one line per conflicting cohort and resource
+    assert html.count(" is teaching ") == 1
     assert 'aria-invalid="true"' in html
 
 
