@@ -328,3 +328,16 @@ def enrol(app):
         return e
 
     return _enrol
+
+
+RACE_DATABASES = ("server", "sqlite_file")
+
+
+def race_overrides(which: str, tmp_path) -> dict:
+    """app_overrides for race tests: the server database (PostgreSQL; skipped without one) or a
+    SQLite FILE shared by the threads, as gunicorn workers share it."""
+    if which == "server":
+        if not os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql"):
+            pytest.skip("needs PostgreSQL: set LMS_TEST_DATABASE_URL (CI does)")
+        return {}
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/race.db"}
