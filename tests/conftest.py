@@ -50,12 +50,11 @@ def _reset_schema(app) -> None:
 
 
 def _install_triggers() -> None:
-    """The report cache's version triggers, as migration 0007 makes them."""
-    from lms.core.cache import REPORT_TABLES
-    from lms.core.versioning import install
+    """The report cache's version triggers, as migration 0009 makes them."""
+    from lms.core.versioning import install_park_versions
 
     with db.engine.begin() as conn:
-        install(conn, REPORT_TABLES)
+        install_park_versions(conn)
 
 
 def empty_tables() -> None:

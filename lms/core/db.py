@@ -200,7 +200,6 @@ def init_retry(app) -> None:
                 log.info("retrying %s %s after %s", request.method, request.path,
                          type(exc.orig).__name__)
                 db.session.rollback()
-                g.pop("report_stamp", None)
                 for upload in request.files.values():
                     with contextlib.suppress(OSError, ValueError):
                         upload.stream.seek(0)
