@@ -206,7 +206,7 @@ class WriteStream:
     def __exit__(self, *exc):
         self.stop_flag.set()
         self.thread.join()
-        self.pool.shutdown(wait=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)  # a backlog is not sent late
 
     def summary(self) -> dict:
         errors = sum(n for k, n in self.statuses.items() if not k.endswith(("200", "201")))
@@ -215,7 +215,7 @@ class WriteStream:
 
 
 MIXED_PAGES = [  # name, path, who ("admin", "manager", "student"), api
-    ("baseline (50 rows, one indexed query)", "/bench/baseline", None, False),
+    ("baseline (50 rows, one indexed query)", "/_bench/baseline", None, False),
     ("learner home", "/", "student", False),
     ("programme dashboard", "/reports", "admin", False),
     ("park dashboard", "/reports/parks/karachi", "manager", False),
