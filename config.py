@@ -53,6 +53,7 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 10))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 10))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_KNOWN_PLACE_DAYS = int(os.environ.get("LOGIN_KNOWN_PLACE_DAYS", 180))
 
     API_TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", 12)))
     SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)

@@ -64,11 +64,12 @@ def build(url: str, scale: dict | None) -> dict:
 
 
 class Server:
-    """gunicorn with two workers on a free loopback port."""
+    """gunicorn with two workers on a loopback port (BENCH_PORT, else a free one)."""
 
     def __init__(self, url: str):
-        self.port = free_port()
-        env = {**os.environ, "LMS_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+        self.port = int(os.environ.get("BENCH_PORT") or free_port())
+        self.secret = secrets.token_urlsafe(48)
+        env = {**os.environ, "LMS_ENV": "production", "SECRET_KEY": self.secret,
                "DATABASE_URL": url, "LMS_INSECURE_COOKIES": "1", "LMS_BENCH": "1",
                "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT),
                "LMS_PUBLIC_URL": f"http://127.0.0.1:{self.port}"}
@@ -200,6 +201,22 @@ def measure_site(url: str, ids: dict, seconds: float) -> tuple[dict, float]:
         server.stop()
 
 
+def measure_writes(url: str) -> dict:
+    """The write benchmarks of bench.writes (morning rush, mixed, capacity) on a fresh server."""
+    server = Server(url)
+    try:
+        cmd = [PY, "-m", "bench.writes", "--url", server.base, "--db", url, "--secret",
+               server.secret, "--seconds", str(SECONDS),
+               "--learners", os.environ.get("BENCH_RUSH_LEARNERS", "0")]
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        server.stop()
+    if done.returncode:
+        return {"error": (done.stdout + done.stderr).strip()[-2000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def extras(url: str) -> dict:
     """Figures measured in process: PDF cost, CSV import, clash check."""
     code = "import json; from bench.extras import measure; print(json.dumps(measure()))"
@@ -229,6 +246,9 @@ def main() -> None:
     log("== in-process figures")
     other = extras(url)
     report = summarise(full, small, rss, other, ids, generation, url)
+    if os.environ.get("BENCH_WRITES", "1") != "0":
+        log("== writes: morning rush, reads under writes, write capacity")
+        report["writes"] = measure_writes(url)
     write(report)
 
 
@@ -273,6 +293,7 @@ def write(report: dict) -> None:
                      f"| {r['ratio']} | {r['goal']} | {r['queries']} ({r['queries_small']}) | "
                      f"{'yes' if r['meets_goal'] else 'NO'} |")
     lines += ["", f"Peak memory of a gunicorn worker: {report['worker_peak_rss_mb']} MiB.", ""]
+    lines += writes_lines(report.get("writes"))
     for key, value in report["extras"].items():
         lines.append(f"- {key}: {value}")
     text = "\n".join(lines) + "\n"
@@ -284,6 +305,35 @@ def write(report: dict) -> None:
     (docs / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
     stamp = report["date"].replace(":", "").replace("-", "")
     (OUT / f"results-{stamp}.json").write_text(json.dumps(report, indent=2, default=str))
+
+
+def writes_lines(w: dict | None) -> list[str]:
+    """The write benchmarks as Markdown (see bench.writes)."""
+    if not w:
+        return []
+    if "error" in w:
+        return ["## Writes", "", f"failed: {w['error'][-500:]}", ""]
+    r, m, c = w["morning_rush"], w["mixed"], w["capacity"]
+    lines = ["## Writes", "",
+             f"Morning rush: {r['learners']} learners of one park log in (API token) and check "
+             f"in from {r['clients']} clients in {r['seconds']} s: {r['check_ins_per_s']} "
+             f"check-ins/s, check-in p50 {r['check_in']['p50_ms']} ms, p95 "
+             f"{r['check_in']['p95_ms']} ms; errors {r['errors']}; records {r['records_in_db']} "
+             f"for {r['created']} responses 201 (lost {r['lost']}, duplicated {r['duplicated']}).",
+             "", f"Reads under {m['rate_asked']} writes/s (half logins, half register saves; "
+             f"{m['writes']['writes']} writes, {m['writes']['errors']} errors, p95 "
+             f"{m['writes']['p95_ms']} ms):", "",
+             "| page | quiet ratio | under writes ratio | p95 ms under writes |",
+             "| --- | ---: | ---: | ---: |"]
+    for name, q in m["quiet"].items():
+        u = m["under_writes"][name]
+        lines.append(f"| {name} | {q['ratio']} | {u['ratio']} | {u['p95_ms']} |")
+    lines += ["", "Write capacity (single-record register saves, closed loop): " + ", ".join(
+        f"{s['clients']} clients {s['writes_per_s']}/s p95 {s['p95_ms']} ms "
+        f"errors {s['errors']}" for s in c["steps"]) +
+        f"; best with p95 < 250 ms and no error: {c['best_writes_per_s']}/s = "
+        f"{c['ratio_to_baseline']}x the baseline page.", ""]
+    return lines
 
 
 if __name__ == "__main__":

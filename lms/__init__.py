@@ -29,9 +29,10 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_features(app)
-    from lms.core.db import end_read_only
+    from lms.core.db import end_read_only, init_retry
 
     app.teardown_request(end_read_only)
+    init_retry(app)
 
     from lms.core.api import init_api_guards
     from lms.core.assets import init_assets

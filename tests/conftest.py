@@ -50,12 +50,11 @@ def _reset_schema(app) -> None:
 
 
 def _install_triggers() -> None:
-    """The report cache's version triggers, as migration 0007 makes them."""
-    from lms.core.cache import REPORT_TABLES
-    from lms.core.versioning import install
+    """The report cache's version triggers, as migration 0009 makes them."""
+    from lms.core.versioning import install_park_versions
 
     with db.engine.begin() as conn:
-        install(conn, REPORT_TABLES)
+        install_park_versions(conn)
 
 
 def empty_tables() -> None:
@@ -336,3 +335,16 @@ def enrol(app):
         return e
 
     return _enrol
+
+
+RACE_DATABASES = ("server", "sqlite_file")
+
+
+def race_overrides(which: str, tmp_path) -> dict:
+    """app_overrides for race tests: the server database (PostgreSQL; skipped without one) or a
+    SQLite FILE shared by the threads, as gunicorn workers share it."""
+    if which == "server":
+        if not os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql"):
+            pytest.skip("needs PostgreSQL: set LMS_TEST_DATABASE_URL (CI does)")
+        return {}
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/race.db"}

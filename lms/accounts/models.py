@@ -1,6 +1,8 @@
 """Users, API tokens and the login-failure log."""
 
+import secrets
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -11,6 +13,31 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.core import permissions as perm
 from lms.core.timeutil import UTCDateTime, utcnow
 from lms.extensions import db
+
+
+def _hash_method() -> dict:
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return {"method": method} if method else {}
+
+
+def hash_password(password: str) -> str:
+    """Werkzeug's default hash (scrypt; tests may configure a faster one). Slow on purpose: call
+    it while the request holds no write lock."""
+    return generate_password_hash(password, **_hash_method())
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str | None) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), **({"method": method} if method else {}))
+
+
+def check_password_against(hashed: str | None, password: str) -> bool:
+    """True if `password` matches `hashed`. Without a hash (an unknown e-mail, a user who never
+    set a password) a dummy hash of the same method is checked, so the answer takes as long."""
+    if not hashed:
+        check_password_hash(_dummy_hash(_hash_method().get("method")), password)
+        return False
+    return check_password_hash(hashed, password)
 
 
 class User(UserMixin, db.Model):
@@ -50,13 +77,16 @@ class User(UserMixin, db.Model):
     # passwords -----------------------------------------------------------------
     def set_password(self, password: str) -> None:
         """Hash with Werkzeug's default (scrypt) and invalidate every other session."""
-        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
-        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))
+        self.set_password_hash(hash_password(password))
+
+    def set_password_hash(self, hashed: str) -> None:
+        """Store a hash made earlier by hash_password (outside any lock) and end other sessions."""
+        self.password_hash = hashed
         self.bump_session()
 
     def check_password(self, password: str) -> bool:
-        """True if `password` matches; False for users who never set one."""
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """True if `password` matches; False for users who never set one (after the same work)."""
+        return check_password_against(self.password_hash, password)
 
     def bump_session(self) -> None:
         """Invalidate copied session and remember-me cookies and open links."""
@@ -134,3 +164,19 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     address: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # an attempt whose password is being checked: it counts against the account (so no more than
+    # its limit are ever tried at once) but not yet against the address (a lab behind one NAT
+    # address logging in together is not throttled by its own right passwords)
+    pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class KnownLogin(db.Model):
+    """An address from which a user logged in successfully: failed logins of that account from
+    there are not held against the account's own limit (its owner is not locked out by others)."""
+
+    __tablename__ = "known_logins"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -83,6 +83,7 @@ def roles_manageable_by(role: str) -> tuple[str, ...]:
 
 
 def throttled(account_failures: int, address_failures: int, max_account: int,
-              max_address: int) -> bool:
-    """True when the next login attempt must be refused (after max failures in the window)."""
-    return account_failures >= max_account or address_failures >= max_address
+              max_address: int, known_place: bool = False) -> bool:
+    """True when the next login attempt must be refused (after max failures in the window); the
+    account's limit does not hold at a place (address or device) it logged in from before."""
+    return (account_failures >= max_account and not known_place) or address_failures >= max_address

@@ -6,14 +6,25 @@ Services load, apply the rules, change and flush; the request commits.
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask import current_app, has_request_context
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.accounts import rules
-from lms.accounts.models import ApiToken, LoginFailure, User
+from lms.accounts.models import (
+    ApiToken,
+    KnownLogin,
+    LoginFailure,
+    User,
+    check_password_against,
+    hash_password,
+)
 from lms.core import audit
+from lms.core.db import is_sqlite, read_phase, release_lock
 from lms.core.errors import Conflict, Forbidden, NotFound, Throttled, Unauthorized, ValidationFailed
 from lms.core.permissions import PARK_MANAGER
 from lms.core.timeutil import utcnow
@@ -99,9 +110,15 @@ def create_user(actor, data: dict, password: str | None = None) -> User:
     clean = _clean({"institution": None, "cnic": None, **data}, actor)
     if password is not None and (msg := rules.password_error(password)):
         raise ValidationFailed(msg, fields={"password": [msg]})
-    user = User(**{k: v for k, v in clean.items() if k in USER_FIELDS})
+    hashed = None
     if password:
-        user.set_password(password)
+        if has_request_context():
+            release_lock()  # scrypt without the write lock, then check again under it
+        hashed = hash_password(password)
+        clean = _clean({"institution": None, "cnic": None, **data}, actor)
+    user = User(**{k: v for k, v in clean.items() if k in USER_FIELDS})
+    if hashed:
+        user.set_password_hash(hashed)
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", user, after=snapshot(user), actor=actor)
@@ -158,39 +175,138 @@ def list_users_query(actor, role: str | None = None, park_id: int | None = None,
 
 # --- login and throttling ---------------------------------------------------------------------
 
-def _failures_since(column, value, since) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginFailure).where(column == value,
-                                                                   LoginFailure.at >= since)) or 0
+def _failures_since(column, value, since, *, pending: bool = True) -> int:
+    """Failed logins (with or without those still being checked) since `since`."""
+    stmt = sa.select(sa.func.count()).select_from(LoginFailure).where(column == value,
+                                                                      LoginFailure.at >= since)
+    if not pending:
+        stmt = stmt.where(LoginFailure.pending.is_(False))
+    return db.session.scalar(stmt) or 0
 
 
-def authenticate(email: str, password: str, address: str) -> User:
-    """Check credentials, counting failures per account and per address (shared in the DB)."""
+def _lock_login_keys(email: str, address: str) -> None:
+    """Serialise the count-and-reserve of logins for one account and one address.
+
+    SQLite: the request's write lock does it. PostgreSQL: two transaction advisory locks, always
+    taken in the same order (lowest key first), so two logins never deadlock.
+    """
+    if is_sqlite():
+        return
+    keys = sorted(int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True)
+                  for k in (f"login-account:{email}", f"login-address:{address}"))
+    for key in keys:
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _known_place(user_id: int | None, address: str, device_user_ids: frozenset[int]) -> bool:
+    """True if this account logged in successfully from this device or address lately."""
+    if user_id is None:
+        return False
+    if user_id in device_user_ids:
+        return True
+    since = utcnow() - timedelta(days=current_app.config["LOGIN_KNOWN_PLACE_DAYS"])
+    return db.session.scalar(sa.select(sa.literal(1)).where(
+        KnownLogin.user_id == user_id, KnownLogin.address == address,
+        KnownLogin.last_at >= since)) is not None
+
+
+def _remember_place(user_id: int, address: str) -> None:
+    """Note (insert or refresh) the address of a successful login."""
+    insert = pg_insert if not is_sqlite() else sqlite_insert
+    stmt = insert(KnownLogin).values(user_id=user_id, address=address, last_at=utcnow())
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "address"],
+                                                  set_={"last_at": stmt.excluded.last_at}))
+
+
+def authenticate(email: str, password: str, address: str,
+                 device_user_ids: frozenset[int] = frozenset()) -> User:
+    """Check credentials, counting failures per account and per address (shared in the DB).
+
+    Three short steps, so that concurrent logins neither fail nor slip past the throttle:
+    1. under a lock per account and address, check the throttle and record this attempt as a
+       pending failure, and commit it (an attempt counts against its account before its
+       password is tried, so exactly LOGIN_MAX_FAILURES wrong passwords get through however
+       many arrive at once);
+    2. with no lock held, check the password (scrypt, ~90 ms), against a dummy hash when the
+       address is unknown, so both answers take the same time;
+    3. on failure, the failure counts against the address too (committed here);
+       on success, take the recorded failure back, note the login and its address.
+    The per-account limit does not hold at an address or device (`device_user_ids`, from a
+    signed cookie) this account logged in from before: a stranger who knows an e-mail address
+    cannot lock its owner out; the per-address limit still throttles the stranger.
+    Commits steps 1 and 3's failure itself (the one service that does): a failure must count
+    even if the request dies while the password is checked.
+    """
     cfg = current_app.config
-    email = rules.normalize_email(email)
+    email = rules.normalize_email(email)[:254]
+    address = address[:64]
     since = utcnow() - cfg["LOGIN_FAILURE_WINDOW"]
+    release_lock()
+    _lock_login_keys(email, address)
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
     if rules.throttled(_failures_since(LoginFailure.email, email, since),
-                       _failures_since(LoginFailure.address, address, since),
-                       cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+                       _failures_since(LoginFailure.address, address, since, pending=False),
+                       cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                       known_place=_known_place(user_id, address, device_user_ids)):
+        db.session.rollback()
         raise Throttled("Too many failed logins. Wait 15 minutes and try again, or ask your "
                         "park manager for a set-password link.")
-    user = find_by_email(email)
-    if user is None or not user.check_password(password) or not user.active:
-        db.session.add(LoginFailure(email=email[:254], address=address[:64]))
-        db.session.flush()
+    attempt = LoginFailure(email=email, address=address, pending=True)
+    db.session.add(attempt)
+    db.session.flush()
+    attempt_id = attempt.id
+    db.session.commit()
+    with read_phase():
+        user = find_by_email(email)
+        ok = check_password_against(user.password_hash if user else None, password)
+        ok = ok and user is not None and user.active
+        user_id = user.id if user is not None else None
+    if not ok:
+        db.session.execute(sa.update(LoginFailure).where(LoginFailure.id == attempt_id)
+                           .values(pending=False))
+        db.session.commit()
         raise Unauthorized("Wrong e-mail address or password, or the account is inactive.")
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.id == attempt_id))
+    user = db.session.get(User, user_id)
     user.last_login_at = utcnow()
+    _remember_place(user_id, address)
     return user
 
 
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def device_cookie(previous: str | None, user: User) -> str:
+    """The signed "known device" cookie value after `user` logged in on it (the last 5 users)."""
+    ids = [i for i in known_device_users(previous) if i != user.id][-4:]
+    return _device_serializer().dumps([*ids, user.id])
+
+
+def known_device_users(cookie: str | None) -> frozenset[int] | list[int]:
+    """The user ids a signed device cookie names (nothing if it is missing or forged)."""
+    if not cookie:
+        return []
+    try:
+        ids = _device_serializer().loads(cookie)
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    """Change one's own password; every other session and token stops working."""
-    if not user.check_password(current):
+    """Change one's own password; every other session and token stops working (both hashes are
+    computed while no write lock is held)."""
+    with read_phase():
+        right = user.check_password(current)
+        if right and not (msg := rules.password_error(new)):
+            hashed = hash_password(new)
+    if not right:
         raise ValidationFailed("The current password is wrong.",
                                fields={"current_password": ["Wrong password."]})
-    if msg := rules.password_error(new):
+    if msg:
         raise ValidationFailed(msg, fields={"new_password": [msg]})
-    user.set_password(new)
+    user.set_password_hash(hashed)
     revoke_all_tokens(user)
     audit.record("user.password_change", user, actor=user)
 
@@ -229,10 +345,13 @@ def user_for_set_password(token: str) -> User:
 
 def set_password_with_token(token: str, password: str) -> User:
     """Set a password through a set-password link (which then stops working)."""
-    user = user_for_set_password(token)
+    user_for_set_password(token)
     if msg := rules.password_error(password):
         raise ValidationFailed(msg, fields={"password": [msg]})
-    user.set_password(password)
+    release_lock()
+    hashed = hash_password(password)
+    user = user_for_set_password(token)  # again, under the write lock: still unused
+    user.set_password_hash(hashed)
     audit.record("user.password_set", user, actor=user)
     return user
 

@@ -35,6 +35,7 @@ from lms.parks.models import Park
 
 bp = Blueprint("accounts", __name__)
 MANAGERS = (ADMIN, PARK_MANAGER)
+DEVICE_COOKIE = "lms_device"  # signed ids of the accounts that logged in on this browser
 NAV = [("accounts.home", "Home", None), ("accounts.list_users", "Users", MANAGERS)]
 
 
@@ -58,14 +59,15 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
+        device = request.cookies.get(DEVICE_COOKIE)
         try:
             user = services.authenticate(form.email.data, form.password.data,
-                                         request.remote_addr or "-")
+                                         request.remote_addr or "-",
+                                         frozenset(services.known_device_users(device)))
         except Throttled as exc:
             form.email.errors.append(exc.message)
             status = 429
-        except Unauthorized as exc:
-            db.session.commit()  # keep the failure: it counts towards the throttle
+        except Unauthorized as exc:  # the failure is already recorded and counted
             form.password.errors.append(exc.message)
             status = 401
         else:
@@ -75,7 +77,12 @@ def login():
             login_user(user, remember=form.remember.data,
                        duration=current_app.config["REMEMBER_COOKIE_DURATION"])
             target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("accounts.home"))
+            resp = redirect(target if is_safe_next(target) else url_for("accounts.home"))
+            resp.set_cookie(DEVICE_COOKIE, services.device_cookie(device, user),
+                            max_age=current_app.config["LOGIN_KNOWN_PLACE_DAYS"] * 86400,
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+            return resp
     return render_template("accounts/login.html", form=form), status
 
 

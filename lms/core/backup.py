@@ -5,7 +5,7 @@ other workers write; the file is a plain SQLite database (journal mode DELETE, o
 PostgreSQL: `pg_dump --format=custom` and `pg_restore --clean --if-exists --no-owner` in a single
 transaction, against the configured URL (the password goes through PGPASSWORD, never argv).
 
-After a restore the report cache's version (`data_versions`) is moved past every value any worker
+After a restore the report cache's epoch (`data_versions`) is moved past every value any worker
 may have cached, so no figure computed before the restore is served again.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
-VERSION_SQL = "SELECT version FROM data_versions WHERE name = 'reports'"
+VERSION_SQL = "SELECT version FROM data_versions WHERE name = 'epoch'"
 
 
 class BackupError(Exception):
@@ -161,6 +161,6 @@ def _bump_version(engine: Engine, before: int) -> int | None:
         if restored is None:  # a backup from before the report cache existed
             return None
         version = max(int(restored), before) + 1
-        conn.execute(sa.text("UPDATE data_versions SET version = :v WHERE name = 'reports'"),
+        conn.execute(sa.text("UPDATE data_versions SET version = :v WHERE name = 'epoch'"),
                      {"v": version})
     return version

@@ -14,7 +14,7 @@ from lms.attendance.models import AttendanceRecord
 from lms.attendance.services import SummaryRow
 from lms.catalogue.models import Course
 from lms.certificates.models import Certificate
-from lms.core.cache import cached
+from lms.core.cache import cached, cached_per_park
 from lms.core.errors import Forbidden
 from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
@@ -83,16 +83,34 @@ def _count(cond) -> sa.ColumnElement:
     return sa.func.count(sa.distinct(sa.case((cond, Enrollment.user_id))))
 
 
+# the tables each cached figure reads (its cache entry lives while they do not change in its park)
+PROGRAMME_TABLES = ("parks", "cohorts", "enrollments", "users", "attempts", "certificates",
+                    "attendance_records", "class_sessions")
+MONTHLY_TABLES = ("certificates", "cohorts", "enrollments")
+PASS_RATE_TABLES = ("courses", "assessments", "attempts", "cohorts")
+AT_RISK_TABLES = ("attendance_records", "class_sessions", "enrollments", "cohorts", "users",
+                  "courses")
+
+
 def programme_figures(park_id: int | None = None) -> Programme:
-    """Enrolled, attending, assessed, completed, certified and attendance per park (cached)."""
-    return cached(("programme", park_id), lambda: _programme_figures(park_id))
+    """Enrolled, attending, assessed, completed, certified and attendance per park (cached per
+    park: a change in one park recomputes only that park's figures)."""
+    park_ids = [park_id] if park_id is not None else cached(
+        ("park_ids",), lambda: db.session.scalars(
+            sa.select(Park.id).order_by(Park.phase, Park.name)).all(), ("parks",))
+    per_park = cached_per_park("programme", park_ids, _programme_figures, PROGRAMME_TABLES)
+    parks = [per_park[pid] for pid in park_ids if pid in per_park]
+
+    def assemble() -> Programme:
+        return Programme(parks=parks, totals=_totals(parks))
+
+    # the same parks' figures (the very objects: each entry holds them) give the same totals
+    return cached(("programme_total", park_id), assemble, stamp=tuple(id(p) for p in parks))
 
 
-def _programme_figures(park_id: int | None) -> Programme:
-    """The figures of programme_figures, computed (5 queries)."""
-    parks_stmt = sa.select(Park).order_by(Park.phase, Park.name)
-    if park_id is not None:
-        parks_stmt = parks_stmt.where(Park.id == park_id)
+def _programme_figures(park_id: list[int]) -> dict[int, ParkFigures]:
+    """The figures of programme_figures for these parks, computed (5 queries)."""
+    parks_stmt = sa.select(Park).where(Park.id.in_(park_id))
     figures = {p.id: ParkFigures(p.id, p.slug, p.name, p.phase, p.student_target,
                                  p.faculty_target) for p in db.session.scalars(parks_stmt)}
     today = park_today()
@@ -132,16 +150,16 @@ def _programme_figures(park_id: int | None) -> Programme:
     for pid, attended, excused, total in _attendance_by(Cohort.park_id, park_id):
         if pid in figures:
             figures[pid].attendance_percent = rules.attendance_percent(attended, excused, total)
-    programme = Programme(parks=list(figures.values()))
-    programme.totals = _totals(programme.parks)
-    return programme
+    return figures
 
 
 def _plural(role: str) -> str:
     return "students" if role == "student" else "faculty"
 
 
-def _park_filter(column, park_id: int | None) -> list:
+def _park_filter(column, park_id: int | list[int] | None) -> list:
+    if isinstance(park_id, list):
+        return [column.in_(park_id)]
     return [] if park_id is None else [column == park_id]
 
 
@@ -167,7 +185,8 @@ def _totals(parks: list[ParkFigures]) -> dict:
 
 def monthly_series(park_id: int | None = None, months: int = 12) -> dict:
     """Completions and certificates per month, the last `months` months (cached)."""
-    return cached(("monthly", park_id, months), lambda: _monthly_series(park_id, months))
+    return cached(("monthly", park_id, months), lambda: _monthly_series(park_id, months),
+                  MONTHLY_TABLES, park_id)
 
 
 def _monthly_series(park_id: int | None, months: int) -> dict:
@@ -199,7 +218,8 @@ def _monthly_series(park_id: int | None, months: int) -> dict:
 
 def pass_rates(park_id: int | None = None, trainer_id: int | None = None) -> list[dict]:
     """Per course: learners assessed, learners who passed an assessment, pass rate (cached)."""
-    return cached(("pass_rates", park_id, trainer_id), lambda: _pass_rates(park_id, trainer_id))
+    return cached(("pass_rates", park_id, trainer_id), lambda: _pass_rates(park_id, trainer_id),
+                  PASS_RATE_TABLES, park_id)
 
 
 def _pass_rates(park_id: int | None, trainer_id: int | None) -> list[dict]:
@@ -295,7 +315,8 @@ def learner_attendance(*, park_id: int | None = None, trainer_id: int | None = N
 def at_risk_learners(**scope) -> list[LearnerAttendance]:
     """The learners flagged at risk, in the given scope (cached)."""
     return cached(("at_risk", *sorted(scope.items())),
-                  lambda: [row for row in learner_attendance(**scope) if row.at_risk])
+                  lambda: [row for row in learner_attendance(**scope) if row.at_risk],
+                  AT_RISK_TABLES, scope.get("park_id"))
 
 
 def attendance_by_park(park_id: int | None = None) -> dict[int, float | None]:
