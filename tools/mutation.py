@@ -28,7 +28,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
@@ -225,35 +224,55 @@ def _transition_additions(value: ast.AST) -> Iterator[tuple[str, ast.AST]]:
 
 def run_constants(feature: str) -> dict:
     """Run the module's fast tests against every one-step change of its constants."""
-    rules = ROOT / "lms" / feature / "rules.py"
-    source = rules.read_text()
+    source = (ROOT / "lms" / feature / "rules.py").read_text()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="lms-constants-") as tmp:
-        work = Path(tmp)
-        shutil.copytree(ROOT / "lms", work / "lms", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(ROOT / "tests", work / "tests",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("pyproject.toml", "config.py", "wsgi.py"):
-            shutil.copy(ROOT / name, work / name)
-        target = work / "lms" / feature / "rules.py"
-        if not _tests_pass(work, feature):
-            raise SystemExit(f"tests/{feature}/test_rules.py fails on the unchanged module")
-        results = []
-        for label, mutated in constant_mutations(source):
-            target.write_text(mutated)
-            results.append({"change": label, "caught": not _tests_pass(work, feature)})
-        target.write_text(source)
+    _preload()
+    if not _tests_pass(feature, source):
+        raise SystemExit(f"{tests_of(feature)} fails on the unchanged module")
+    results = [{"change": label, "caught": not _tests_pass(feature, mutated)}
+               for label, mutated in constant_mutations(source)]
     caught = sum(1 for r in results if r["caught"])
     return {"changes": len(results), "caught": caught,
             "missed": [r["change"] for r in results if not r["caught"]],
             "seconds": round(time.monotonic() - started)}
 
 
-def _tests_pass(work: Path, feature: str) -> bool:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "LMS_ENV": "testing"}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                           tests_of(feature)], cwd=work, env=env, capture_output=True, check=False)
-    return done.returncode == 0
+def _preload() -> None:
+    """Import the app and the test fixtures once; each mutant then runs in a fork of this process."""
+    os.environ.setdefault("LMS_ENV", "testing")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the rules tests need no plugin
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import pytest  # noqa: F401
+
+    import tests.conftest  # noqa: F401
+
+
+def _tests_pass(feature: str, source: str) -> bool:
+    """Run tests/<feature>/test_rules.py in a child process whose rules module is `source`."""
+    pid = os.fork()
+    if pid == 0:  # the child: swap the module in memory (the file is never touched), run pytest
+        code = 3
+        try:
+            import importlib
+            import types
+
+            import pytest
+
+            name = f"lms.{feature}.rules"
+            module = types.ModuleType(name)
+            module.__file__ = str(ROOT / "lms" / feature / "rules.py")
+            sys.modules[name] = module
+            sys.modules.pop(f"tests.{feature}.test_rules", None)
+            importlib.import_module(f"lms.{feature}").rules = module
+            exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102
+            sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+            code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", tests_of(feature)]))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 # --- report -------------------------------------------------------------------------------------

@@ -253,3 +253,21 @@ def test_rounding_for_display():
 
 def test_attended_statuses():
     assert rules.ATTENDED == ("present", "late")
+
+
+def test_one_session_counts():
+    assert rules.attendance_percent(1, 0, 0, 1) == 100.0
+    assert rules.attendance_percent(0, 0, 2, 3) == 0.0
+    assert rules.best_possible_percent(0, 0, 0, 1, 0) == 0.0
+    assert rules.best_possible_percent(1, 1, 0, 2, 2) == 100.0
+    assert rules.is_at_risk(0, 0, 0, 1, 0, 75)  # the only session, missed
+
+
+def test_no_advance_excuse_unless_given():
+    # 5 sessions, 1 held and missed: best 4/5 = 80 %, not below an 80 % threshold
+    assert not rules.is_at_risk(0, 0, 0, 1, 4, 80)
+
+
+def test_every_session_to_come_excused():
+    # 6 sessions, 1 held and missed, 5 excused in advance: best 0/1, below even 50 %
+    assert rules.is_at_risk(0, 0, 0, 1, 5, 50, excused_upcoming=5)

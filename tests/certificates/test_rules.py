@@ -172,3 +172,13 @@ def test_track_complete_needs_every_course():
     assert rules.track_complete([4], [4])
     assert not rules.track_complete([4, 5], [])
     assert rules.track_complete((1, 1, 2), [2, 1])
+
+
+def test_attendance_a_float_noise_below_the_threshold_meets_it():
+    assert rules.learner_reasons(74.999999999, 75, []) == []
+
+
+def test_links_ending_in_a_slash_or_in_x():
+    assert rules.normalise_code("KP-7K3M-Q9XA-2BHD-WR5T/") == "KP-7K3M-Q9XA-2BHD-WR5T"
+    assert rules.normalise_code("https://lms.example.pk/verify/KP-7K3M-Q9XA-2BHD-WR5X/") == (
+        "KP-7K3M-Q9XA-2BHD-WR5X")
