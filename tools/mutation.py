@@ -70,23 +70,26 @@ def run_mutmut(feature: str, jobs: int) -> dict:
     if not verdicts or all(v == "not checked" for v in verdicts.values()):
         raise SystemExit(f"mutmut produced no verdicts for {feature}; see {log}")
     changes = mutant_changes(ROOT / "mutants" / "lms" / feature / "rules.py")
+    survivors = [{"mutant": name, "status": verdict, "change": changes.get(name, "?")}
+                 for name, verdict in sorted(verdicts.items())
+                 if verdict not in ("killed", "timeout")]
+    return {"mutants": len(verdicts), "killed": len(verdicts) - len(survivors),
+            "survived": len(survivors), "seconds": round(time.monotonic() - started),
+            "survivors": survivors}
+
+
+def judge(figures: dict) -> dict:
+    """The figures with the survivors judged against tools/mutation_equivalents.toml."""
     equivalents = load_equivalents()
     survivors = []
-    for name, verdict in sorted(verdicts.items()):
-        if verdict in ("killed", "timeout"):
-            continue
-        change = changes.get(name, "?")
-        known = equivalents.get(name)
-        survivors.append({"mutant": name, "status": verdict, "change": change,
-                          "equivalent": bool(known and known["change"] == change),
-                          "reason": known["reason"] if known and known["change"] == change else ""})
-    total = len(verdicts)
-    killed = sum(1 for v in verdicts.values() if v in ("killed", "timeout"))
+    for s in figures["survivors"]:
+        known = equivalents.get(s["mutant"])
+        same = bool(known) and known["change"] == s["change"]
+        survivors.append({**s, "equivalent": same, "reason": known["reason"] if same else ""})
     equivalent = sum(1 for s in survivors if s["equivalent"])
-    score = 100.0 * killed / (total - equivalent) if total > equivalent else 100.0
-    return {"mutants": total, "killed": killed, "survived": total - killed,
-            "equivalent": equivalent, "score": round(score, 1),
-            "seconds": round(time.monotonic() - started), "survivors": survivors}
+    total = figures["mutants"]
+    score = 100.0 * figures["killed"] / (total - equivalent) if total > equivalent else 100.0
+    return {**figures, "survivors": survivors, "equivalent": equivalent, "score": round(score, 1)}
 
 
 def _name(node: ast.AST) -> str:
@@ -116,11 +119,13 @@ def mutant_changes(mutated_file: Path) -> dict[str, str]:
     return out
 
 
-def load_equivalents() -> dict[str, dict]:
-    """The survivors judged equivalent: mutant name -> {change, reason}."""
+def load_equivalents(table: str = "equivalent") -> dict[str, dict]:
+    """The survivors judged equivalent: mutant name (or module: constant change) -> entry."""
     if not EQUIVALENTS.exists():
         return {}
     data = tomllib.loads(EQUIVALENTS.read_text())
+    if table == "constant":
+        return {f"{e['module']}: {e['change']}": e for e in data.get("constant", [])}
     return {e["mutant"]: e for e in data.get("equivalent", [])}
 
 
@@ -289,6 +294,9 @@ def write_report(results: dict) -> None:
            "| module | mutants | killed | survived | equivalent | score | measured |",
            "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for feature in sorted(results):
+        if results[feature].get("mutmut"):
+            results[feature]["mutmut"] = judge(results[feature]["mutmut"])
+    for feature in sorted(results):
         m = results[feature].get("mutmut")
         if m:
             out.append(f"| {feature} | {m['mutants']} | {m['killed']} | {m['survived']} | "
@@ -297,12 +305,16 @@ def write_report(results: dict) -> None:
             "Whole numbers one up and one down, each row of a tuple, set or dict dropped, each "
             "missing status added to a transition table. Regular expressions, labels and float "
             "tolerances are left out.", "",
-            "| module | changes | caught | missed | measured |", "| --- | ---: | ---: | ---: | --- |"]
+            "| module | changes | caught | equivalent | missed | measured |",
+            "| --- | ---: | ---: | ---: | ---: | --- |"]
+    same_constants = load_equivalents("constant")
     for feature in sorted(results):
         c = results[feature].get("constants")
         if c:
-            out.append(f"| {feature} | {c['changes']} | {c['caught']} | "
-                       f"{c['changes'] - c['caught']} | {c['measured']} |")
+            c["equivalent"] = {m: same_constants[f"{feature}: {m}"]["reason"] for m in c["missed"]
+                               if f"{feature}: {m}" in same_constants}
+            out.append(f"| {feature} | {c['changes']} | {c['caught']} | {len(c['equivalent'])} | "
+                       f"{len(c['missed']) - len(c['equivalent'])} | {c['measured']} |")
     out += ["", "## Surviving mutants", ""]
     any_survivor = False
     for feature in sorted(results):
@@ -316,8 +328,10 @@ def write_report(results: dict) -> None:
             verdict = f"equivalent: {s['reason']}" if s["equivalent"] else f"**{s['status']}**"
             short = s["mutant"].rsplit(".", 1)[-1]
             out.append(f"- `{short}` `{_md(s['change'])}`: {verdict}")
+        judged = (results[feature].get("constants") or {}).get("equivalent", {})
         for change in missed:
-            out.append(f"- constant `{_md(change)}`: **not caught**")
+            verdict = f"equivalent: {judged[change]}" if change in judged else "**not caught**"
+            out.append(f"- constant `{_md(change)}`: {verdict}")
         out.append("")
     if not any_survivor:
         out.append("None.")
@@ -333,30 +347,38 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="features to measure (default: all)")
     parser.add_argument("--only", choices=("mutmut", "constants"))
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite docs/mutation.md (after editing the equivalents)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "1")))
     args = parser.parse_args(argv)
     chosen = args.modules or features()
     unknown = set(chosen) - set(features())
     if unknown:
         parser.error(f"no rules module for: {', '.join(sorted(unknown))}")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if args.report:
+        write_report(json.loads(RESULTS.read_text()))
+        return
     stamp = time.strftime("%Y-%m-%d", time.gmtime())
     if args.only != "constants":
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # fresh mutants and test stats
     for feature in chosen:
-        entry = results.setdefault(feature, {})
         if args.only != "constants":
-            entry["mutmut"] = {**run_mutmut(feature, args.jobs), "measured": stamp}
-            m = entry["mutmut"]
+            m = judge({**run_mutmut(feature, args.jobs), "measured": stamp})
+            record(feature, "mutmut", m)
             print(f"{feature}: {m['killed']}/{m['mutants']} killed, {m['equivalent']} equivalent,"
                   f" score {m['score']} % ({m['seconds']} s)", flush=True)
         if args.only != "mutmut":
-            entry["constants"] = {**run_constants(feature), "measured": stamp}
-            c = entry["constants"]
+            c = {**run_constants(feature), "measured": stamp}
+            record(feature, "constants", c)
             print(f"{feature}: constants {c['caught']}/{c['changes']} caught ({c['seconds']} s)",
                   flush=True)
-        write_report(results)
 
+
+def record(feature: str, kind: str, figures: dict) -> None:
+    """Store one measurement, keeping every other module's last figures, and rewrite the report."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.setdefault(feature, {})[kind] = figures
+    write_report(results)
 
 if __name__ == "__main__":
     main()
