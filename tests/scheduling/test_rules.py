@@ -237,3 +237,21 @@ def test_park_instant():
     assert rules.park_instant(date(2026, 1, 5), time(0, 0)) == utc(2026, 1, 4, 19)
     assert rules.week_start(date(2026, 1, 5)) == date(2026, 1, 5)
     assert rules.week_start(date(2026, 1, 11)) == date(2026, 1, 5)
+
+
+def test_a_pair_inside_a_kept_session_is_dropped():
+    kept = [(utc(2026, 1, 5, 5), utc(2026, 1, 5, 9))]
+    assert rules.drop_overlapping([(utc(2026, 1, 5, 6), utc(2026, 1, 5, 8))], kept) == []
+
+
+def test_generated_sessions_skip_holidays():
+    pairs = rules.generate_sessions(date(2026, 1, 5), date(2026, 1, 12), ["mon"], time(10, 0),
+                                    time(11, 0), holidays=[date(2026, 1, 5)])
+    assert pairs == [(utc(2026, 1, 12, 5, 0), utc(2026, 1, 12, 6, 0))]
+
+
+def test_one_missing_date_is_reported_alone():
+    assert rules.pattern_errors(None, date(2026, 1, 5), ["mon"], time(10), time(12)) == {
+        "start_date": ["A start date is required."]}
+    assert rules.pattern_errors(date(2026, 1, 5), None, ["mon"], time(10), time(12)) == {
+        "end_date": ["An end date is required."]}
