@@ -110,8 +110,8 @@ def mutant_changes(mutated_file: Path) -> dict[str, str]:
         orig = functions.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
         if orig is None:
             continue
-        old = ast.get_source_segment(source, orig).splitlines()[1:]
-        new = ast.get_source_segment(source, node).splitlines()[1:]
+        old = ast.get_source_segment(source, orig).replace(orig.name, name, 1).splitlines()
+        new = ast.get_source_segment(source, node).splitlines()
         diff = [line for line in difflib.ndiff(old, new) if line[:2] in ("- ", "+ ")]
         minus = " / ".join(d[2:].strip() for d in diff if d.startswith("- "))
         plus = " / ".join(d[2:].strip() for d in diff if d.startswith("+ "))

@@ -269,3 +269,16 @@ def test_excerpt_edges():
     assert rules.excerpt("# Title\n* one\n+ two\n>> quoted ~~old~~ **new** ![pic](p.png)") == (
         "Title one two quoted old new pic")
     assert rules.excerpt("    # not a heading") == "# not a heading"
+
+
+def test_an_unknown_status_may_not_change():
+    assert not rules.can_transition("bogus", "published")
+
+
+def test_excerpt_cuts_at_180_characters():
+    assert rules.excerpt("a" * 181) == "a" * 180 + "…"
+
+
+def test_a_cycle_elsewhere_in_the_catalogue_is_not_this_course_s():
+    # 2 and 3 already require each other (bad data): the search must still end
+    assert rules.find_cycle({2: [3], 3: [2]}, 1, [2]) is None
