@@ -9,7 +9,7 @@ PORT   ?= 5000
 LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 export LMS_PUBLIC_URL
 
-.PHONY: install install-dev run init test lint bench clean
+.PHONY: install install-dev run init test lint bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,14 +34,19 @@ run: init
 	LMS_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev
-	$(BIN)/ruff check lms tests bench config.py wsgi.py
+	$(BIN)/ruff check lms tests bench tools config.py wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
-	$(BIN)/ruff check lms tests bench config.py wsgi.py
+	$(BIN)/ruff check lms tests bench tools config.py wsgi.py
 
 bench: install-dev
 	$(BIN)/python -m bench.run
+
+# Mutation testing of every lms/*/rules.py (slow: not part of `make test` or CI).
+# MUTATION_ARGS="accounts attendance" measures some modules; MUTATION_JOBS=2 runs two mutants at once.
+mutation: install-dev
+	$(BIN)/python -m tools.mutation $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -170,3 +170,104 @@ def test_managers_after_the_window_need_a_reason():
 def test_others_may_never_edit():
     assert rules.edit_decision(now=END, ends_at=END, is_trainer=False, is_manager=False,
                                reason="x") == "forbidden"
+
+
+# --- advance excuses, the quarter boundary, known answers ----------------------------------------
+
+def test_advance_excuses_shrink_the_best_possible_and_can_put_at_risk():
+    # 8 sessions, the first held and missed, 7 to come: best 7/8 = 87.5 %, before a quarter
+    assert not rules.is_at_risk(0, 0, 0, 1, 7, 75)
+    # five of the seven excused in advance: best 2/3 = 66.7 % < 75
+    assert rules.is_at_risk(0, 0, 0, 1, 7, 75, excused_upcoming=5)
+    # four excused: best 3/4 = 75 % exactly, still reachable
+    assert not rules.is_at_risk(0, 0, 0, 1, 7, 75, excused_upcoming=4)
+    assert rules.best_possible_percent(0, 0, 0, 1, 7, excused_upcoming=5) == pytest.approx(
+        200 / 3)
+
+
+def test_more_advance_excuses_than_sessions_to_come_count_as_none_to_come():
+    assert rules.best_possible_percent(3, 0, 0, 4, 1, excused_upcoming=3) == 75.0
+    assert not rules.is_at_risk(3, 0, 0, 4, 1, 75, excused_upcoming=3)
+
+
+def test_a_quarter_held_is_reached_exactly_at_one_in_four():
+    # 9 sessions, 2 held (less than a quarter), 1 of them missed: current 50 % is not used yet
+    assert not rules.is_at_risk(1, 0, 0, 2, 7, 75)
+    # 8 sessions, 2 held: exactly a quarter, the current 50 % counts
+    assert rules.is_at_risk(1, 0, 0, 2, 6, 75)
+    # a quarter of 12 held: 2 of 3 attended (66.7 %) is below 75, 3 of 3 is not
+    assert rules.is_at_risk(2, 0, 0, 3, 9, 75)
+    assert not rules.is_at_risk(3, 0, 0, 3, 9, 75)
+
+
+def test_excused_held_sessions_leave_the_current_percentage():
+    # a quarter of 8 held: 1 attended, 1 excused -> 1/1 = 100 %
+    assert not rules.is_at_risk(1, 0, 1, 2, 6, 75)
+    # 1 attended of 3 held, 1 excused -> 1/2 = 50 % after a quarter
+    assert rules.is_at_risk(1, 0, 1, 3, 5, 75)
+    assert rules.is_at_risk(0, 1, 1, 3, 5, 75)  # late counts as attended: the same
+
+
+def test_rotating_code_known_answers():
+    # HMAC-SHA256(key, "check-in:<session>:<step>"), dynamic truncation (RFC 4226), six digits
+    assert rules.rotating_code("test-secret", 7, 0) == "077719"         # leading zero kept
+    assert rules.rotating_code(b"test-secret", 7, 59046000) == "688328"  # offset 15, high bit
+    assert rules.rotating_code("test-secret", 1, 1) == "422344"
+    assert rules.rotating_code("k", 42, 100) == "173288"
+
+
+def test_time_steps_are_thirty_seconds_of_unix_time():
+    assert rules.time_step(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)) == 59080920
+    assert rules.time_step(datetime(1970, 1, 1, 0, 0, 29, tzinfo=UTC)) == 0
+    assert rules.step_expires_at(0) == datetime(1970, 1, 1, 0, 0, 30, tzinfo=UTC)
+
+
+def test_a_known_code_is_accepted_with_spaces_around_and_inside():
+    now = datetime(1970, 1, 1, 0, 0, 10, tzinfo=UTC)  # step 0
+    assert rules.code_is_valid("test-secret", 7, " 077 719 ", now)
+    assert not rules.code_is_valid("test-secret", 7, "77719", now)
+    assert not rules.code_is_valid("test-secret", 7, "0777190", now)
+    assert not rules.code_is_valid("test-secret", 7, "07771x", now)
+
+
+def test_window_instants():
+    assert rules.check_in_opens_at(START) == datetime(2026, 3, 2, 4, 45, tzinfo=UTC)
+    assert rules.trainer_edit_deadline(END) == datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
+    assert rules.within_trainer_window(datetime(2026, 3, 9, 7, 0, tzinfo=UTC), END)
+    assert not rules.within_trainer_window(datetime(2026, 3, 9, 7, 0, 1, tzinfo=UTC), END)
+
+
+def test_inside_the_window_the_trainer_alone_may_edit_without_a_reason():
+    assert rules.edit_decision(now=END, ends_at=END, is_trainer=True, is_manager=False,
+                               reason=None) == "ok"
+    late = END + timedelta(days=8)
+    assert rules.edit_decision(now=late, ends_at=END, is_trainer=True, is_manager=True,
+                               reason=None) == "reason_needed"
+
+
+def test_rounding_for_display():
+    assert rules.rounded(None) is None
+    assert rules.rounded(66.66666) == 66.7
+    assert rules.rounded(66.66666, 2) == 66.67
+
+
+def test_attended_statuses():
+    assert rules.ATTENDED == ("present", "late")
+
+
+def test_one_session_counts():
+    assert rules.attendance_percent(1, 0, 0, 1) == 100.0
+    assert rules.attendance_percent(0, 0, 2, 3) == 0.0
+    assert rules.best_possible_percent(0, 0, 0, 1, 0) == 0.0
+    assert rules.best_possible_percent(1, 1, 0, 2, 2) == 100.0
+    assert rules.is_at_risk(0, 0, 0, 1, 0, 75)  # the only session, missed
+
+
+def test_no_advance_excuse_unless_given():
+    # 5 sessions, 1 held and missed: best 4/5 = 80 %, not below an 80 % threshold
+    assert not rules.is_at_risk(0, 0, 0, 1, 4, 80)
+
+
+def test_every_session_to_come_excused():
+    # 6 sessions, 1 held and missed, 5 excused in advance: best 0/1, below even 50 %
+    assert rules.is_at_risk(0, 0, 0, 1, 5, 50, excused_upcoming=5)

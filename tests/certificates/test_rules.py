@@ -119,3 +119,66 @@ def test_track_complete():
     assert rules.track_complete([1, 2, 3], {1, 2, 3, 9})
     assert not rules.track_complete([1, 2, 3], {1, 2})
     assert not rules.track_complete([], {1, 2})
+
+
+# --- known answers and exact edges ---------------------------------------------------------------
+
+def test_code_known_answers_most_significant_character_first():
+    assert rules.new_code(lambda bits: 1) == "KP-0000-0000-0000-0001"
+    assert rules.new_code(lambda bits: 31 * 32 + 10) == "KP-0000-0000-0000-00ZA"
+    assert rules.new_code(lambda bits: 2 ** 79) == "KP-G000-0000-0000-0000"
+    assert rules.format_code("ABCDEFGH") == "KP-ABCD-EFGH"
+
+
+def test_normalise_takes_the_last_part_of_a_link_and_any_separators():
+    assert rules.normalise_code("https://lms.example.pk/verify/KP-7K3M-Q9XA-2BHD-WR5T/") == (
+        "KP-7K3M-Q9XA-2BHD-WR5T")
+    assert rules.normalise_code("kp_7k3m.q9xa_2bhd.wr5t") == "KP-7K3M-Q9XA-2BHD-WR5T"
+    assert rules.normalise_code("\tKP-7K3M-Q9XA-2BHD-WR5T\n") == "KP-7K3M-Q9XA-2BHD-WR5T"
+
+
+def test_normalise_strips_the_prefix_only_from_eighteen_characters():
+    # sixteen characters that happen to start with KP are a whole body, not a prefixed code
+    assert rules.normalise_code("KP00-0000-0000-0000") == "KP-KP00-0000-0000-0000"
+    assert rules.normalise_code("XP7K3MQ9XA2BHDWR5T") is None  # 18 characters, no KP prefix
+
+
+def test_format_percent_allows_float_noise_and_drops_only_beyond_one_decimal():
+    assert rules.format_percent(0.3) == "0.3"   # 0.3 * 10 is 2.9999999999999996
+    assert rules.format_percent(74.95) == "74.9"
+    assert rules.format_percent(100.0) == "100"
+
+
+def test_attendance_is_compared_with_float_noise_allowed():
+    assert rules.learner_reasons(75 - 1e-12, 75, []) == []
+    assert rules.learner_reasons(74.999, 75, []) == ["attendance 74.9 % < 75 %"]
+    assert rules.learner_reasons(None, 1, []) == ["no attendance recorded (needs 1 %)"]
+
+
+def test_cohort_reason_messages():
+    assert rules.cohort_reasons("open", None, NOW) == [
+        "the cohort has no sessions and is not marked completed"]
+    assert rules.cohort_reasons("completed", None, NOW) == []
+    assert rules.cohort_reasons("cancelled", NOW - timedelta(days=1), NOW) == [
+        "the cohort was cancelled"]
+
+
+def test_an_open_attempt_is_named_as_such():
+    assert rules.learner_reasons(None, 0, [RequiredResult("Quiz", False, "open")]) == [
+        "Quiz not passed (attempt still open)"]
+
+
+def test_track_complete_needs_every_course():
+    assert rules.track_complete([4], [4])
+    assert not rules.track_complete([4, 5], [])
+    assert rules.track_complete((1, 1, 2), [2, 1])
+
+
+def test_attendance_a_float_noise_below_the_threshold_meets_it():
+    assert rules.learner_reasons(74.999999999, 75, []) == []
+
+
+def test_links_ending_in_a_slash_or_in_x():
+    assert rules.normalise_code("KP-7K3M-Q9XA-2BHD-WR5T/") == "KP-7K3M-Q9XA-2BHD-WR5T"
+    assert rules.normalise_code("https://lms.example.pk/verify/KP-7K3M-Q9XA-2BHD-WR5X/") == (
+        "KP-7K3M-Q9XA-2BHD-WR5X")

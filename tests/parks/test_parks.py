@@ -5,17 +5,7 @@ import sqlalchemy as sa
 
 from lms.core.models import AuditEvent
 from lms.extensions import db
-from lms.parks import rules
 from lms.parks.models import Holiday, Park, Room
-
-
-def test_split_target_adds_up_and_weights_phase_one():
-    phases = [p.phase for p in rules.PARKS]
-    students = rules.split_target(6000, phases)
-    faculty = rules.split_target(500, phases)
-    assert sum(students) == 6000 and sum(faculty) == 500
-    assert students[0] == 2 * students[-1]
-    assert min(faculty[:4]) > max(faculty[4:])
 
 
 def test_init_twice_keeps_twelve_parks(app):

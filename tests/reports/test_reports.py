@@ -9,7 +9,7 @@ from lms.attendance.models import AttendanceRecord
 from lms.certificates.models import Certificate
 from lms.core.models import AuditEvent
 from lms.extensions import db
-from lms.reports import rules, services
+from lms.reports import services
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)  # 11:00 in the parks
 
@@ -60,47 +60,6 @@ def data(frozen, app, park, other_park, make_user, make_course, make_cohort, enr
     db.session.commit()
     return {"a": a, "b": b, "k": k, "s1": s1, "s2": s2, "f1": f1, "done": done,
             "karachi": karachi, "trainer": trainer}
-
-
-def test_rules_percentages_and_risk():
-    assert rules.attendance_percent(2, 0, 2) == 100.0
-    assert rules.attendance_percent(0, 1, 1) is None
-    assert rules.best_possible_percent(0, 1, 2, 2) == 66.7
-    assert rules.at_risk(0, 1, 2, 2, 75)          # cannot reach 75 any more
-    assert rules.at_risk(1, 0, 2, 2, 75)          # 50 % after half the sessions
-    assert not rules.at_risk(2, 0, 2, 2, 75)
-    assert not rules.at_risk(0, 0, 0, 8, 75)       # nothing held yet
-    assert not rules.at_risk(3, 0, 4, 0, 75)       # exactly on the threshold
-
-
-def test_chart_geometry():
-    chart = rules.bar_chart([("A", 50, 100), ("B", 100, None)], width=300)
-    a, b = chart["bars"]
-    assert b.width == 2 * a.width and b.y > a.y and a.target_x > chart["label_width"] + a.width
-    assert b.target_x is None
-    line = rules.line_chart({"x": [0, 5, 10]}, ["1", "2", "3"], width=200, height=140)
-    assert len(line["lines"]["x"].split()) == 3
-
-
-@pytest.mark.parametrize(("top", "ticks"), [
-    (0, [0, 1]), (1, [0, 1]), (3, [0, 1, 2, 3]), (4, [0, 1, 2, 3, 4]), (7, [0, 2, 4, 6, 8]),
-    (750, [0, 200, 400, 600, 800]), (6000, [0, 2000, 4000, 6000]), (6001, [0, 2000, 4000, 6000, 8000]),
-    (12, [0, 5, 10, 15]), (100, [0, 50, 100]),
-])
-def test_chart_ticks_are_round_whole_numbers_covering_the_top(top, ticks):
-    assert rules.nice_ticks(top) == ticks
-
-
-def test_line_chart_labels_never_overlap_and_the_last_is_not_clipped():
-    labels = [f"26-{m:02d}" for m in range(1, 13)]
-    chart = rules.line_chart({"a": [0, 1, 2, 3] * 3}, labels)
-    xs = chart["xs"]
-    assert xs[-1][1] == "26-12" and xs[-1][2] == "end" and xs[-1][0] <= chart["width"]
-    gaps = [b[0] - a[0] for a, b in zip(xs, xs[1:], strict=False)]
-    assert min(gaps) >= 44
-    assert [t for _, t in chart["ticks"]] == [0, 1, 2, 3]
-    few = rules.line_chart({"a": [1, 2]}, ["26-11", "26-12"])
-    assert [label for _, label, _ in few["xs"]] == ["26-11", "26-12"]
 
 
 def test_programme_figures_by_hand(data, park, other_park):

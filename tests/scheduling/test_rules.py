@@ -114,3 +114,144 @@ def test_week_start_and_park_day_bounds():
     assert rules.week_start(date(2026, 1, 8)) == date(2026, 1, 5)
     start, end = rules.park_day_bounds(date(2026, 1, 5))
     assert start == utc(2026, 1, 4, 19) and end == utc(2026, 1, 5, 19)
+
+
+# --- exact limits, messages and tables -----------------------------------------------------------
+
+def test_a_session_must_last_at_least_a_minute():
+    assert rules.pattern_errors(date(2026, 1, 5), date(2026, 1, 5), ["mon"], time(10), time(10)) == {
+        "end_time": ["The end time must be after the start time."]}
+    assert rules.pattern_errors(date(2026, 1, 5), date(2026, 1, 5), ["mon"], time(10),
+                                time(10, 1)) == {}
+
+
+def test_a_cohort_runs_for_at_most_732_days():
+    start = date(2026, 1, 5)
+    assert rules.pattern_errors(start, date(2028, 1, 7), ["mon"], time(10), time(12)) == {}
+    assert rules.pattern_errors(start, date(2028, 1, 8), ["mon"], time(10), time(12)) == {
+        "end_date": ["A cohort runs for at most two years."]}
+
+
+def test_pattern_error_messages():
+    assert rules.pattern_errors(date(2026, 1, 6), date(2026, 1, 5), [], time(12), time(10)) == {
+        "end_date": ["The end date must not be before the start date."],
+        "meeting_days": ["Choose at least one meeting day."],
+        "end_time": ["The end time must be after the start time."]}
+    assert rules.pattern_errors(date(2026, 1, 5), date(2026, 1, 5), ["mon", "xyz", "abc"],
+                                time(10), time(12)) == {
+        "meeting_days": ["Unknown day(s): xyz, abc; use mon, tue, ... sun."]}
+    assert rules.pattern_errors(None, None, ["mon"], None, None) == {
+        "start_date": ["A start date is required."], "end_date": ["An end date is required."],
+        "start_time": ["A start time is required."], "end_time": ["An end time is required."]}
+
+
+def test_every_weekday_by_short_and_full_name():
+    names = ["Sunday", "saturday", "FRIDAY", "Thursday", "wednesday", "Tuesday", "monday"]
+    assert rules.normalize_days(names) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert rules.normalize_days(" Mon ,, TUE ") == ["mon", "tue"]
+    assert rules.normalize_days(["xyz", "sun", "mon"]) == ["mon", "sun", "xyz"]
+    week = rules.meeting_dates(date(2026, 1, 5), date(2026, 1, 11),
+                               ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "xyz"])
+    assert week == [date(2026, 1, d) for d in range(5, 12)]
+
+
+def test_day_labels():
+    assert rules.DAY_LABELS == {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday",
+                                "thu": "Thursday", "fri": "Friday", "sat": "Saturday",
+                                "sun": "Sunday"}
+
+
+def test_documented_limits_and_status_groups():
+    # services refuse more sessions than this and look this far back for clashes
+    assert rules.MAX_SESSIONS == 500
+    assert rules.MAX_SESSION_LENGTH.total_seconds() == 24 * 3600
+    assert rules.COHORT_STATUSES == ("planned", "open", "running", "completed", "cancelled")
+    assert rules.HOLDING_STATUSES == ("enrolled", "waitlisted")
+    assert rules.SEATED_STATUSES == ("enrolled", "completed")
+    assert rules.CLOSED_COHORT_STATUSES == ("completed", "cancelled")
+
+
+ALLOWED = {("planned", "open"), ("planned", "cancelled"), ("open", "planned"), ("open", "running"),
+           ("open", "cancelled"), ("running", "completed"), ("running", "cancelled")}
+STATUSES = ("planned", "open", "running", "completed", "cancelled")
+
+
+@pytest.mark.parametrize("current", STATUSES)
+@pytest.mark.parametrize("new", STATUSES)
+def test_every_status_change_staff_may_or_may_not_make(current, new):
+    error = rules.status_change_error(current, new)
+    if current == new or (current, new) in ALLOWED:
+        assert error is None
+    else:
+        assert error == f"A {current} cohort cannot become {new}."
+
+
+def test_unknown_statuses():
+    assert rules.status_change_error("open", "bogus") == "Unknown status 'bogus'."
+    assert rules.status_change_error("bogus", "open") == "A bogus cohort cannot become open."
+
+
+def test_enrolment_dates():
+    start, end = date(2026, 2, 1), date(2026, 3, 1)
+    assert rules.enrol_dates_errors(start, end, date(2026, 1, 10), date(2026, 1, 10)) == {}
+    assert rules.enrol_dates_errors(start, end, None, date(2026, 3, 1)) == {}
+    assert rules.enrol_dates_errors(start, end, date(2026, 1, 10), date(2026, 1, 9)) == {
+        "enrol_closes_on": ["Enrolment must close after it opens."]}
+    assert rules.enrol_dates_errors(start, end, None, date(2026, 3, 2)) == {
+        "enrol_closes_on": ["Enrolment must close by the cohort's end date."]}
+    assert rules.enrol_dates_errors(None, None, None, None) == {}
+
+
+def test_enrol_window_messages():
+    today = date(2026, 1, 5)
+    assert rules.enrol_window_error(today, date(2026, 1, 6), None) == (
+        "Enrolment opens on 06 Jan 2026.")
+    assert rules.enrol_window_error(today, None, date(2026, 1, 4)) == (
+        "Enrolment closed on 04 Jan 2026.")
+
+
+def test_initial_status_on_the_boundary_days():
+    today = date(2026, 1, 10)
+    assert rules.initial_status(date(2026, 1, 1), today, today) == "running"  # ends today
+    assert rules.initial_status(today, date(2026, 2, 1), today) == "running"  # starts today
+    assert rules.initial_status(date(2026, 2, 1), date(2026, 3, 1), today,
+                                enrol_opens_on=today) == "open"
+
+
+def test_seats_at_the_capacity():
+    assert rules.seat_decision(0, 0) == "waitlisted"
+    assert rules.seats_left(28, 30) == 2
+    assert rules.seats_left(30, 30) == 0
+    t = utc(2026, 1, 1)
+    assert rules.waitlist_position((t, 3), [(t, 3), (t, 5)]) == 1
+
+
+def test_drop_overlapping_checks_every_kept_session():
+    kept = [(utc(2026, 1, 5, 5), utc(2026, 1, 5, 7)), (utc(2026, 1, 6, 5), utc(2026, 1, 6, 7))]
+    pairs = [(utc(2026, 1, 6, 6), utc(2026, 1, 6, 8)), (utc(2026, 1, 7, 5), utc(2026, 1, 7, 7))]
+    assert rules.drop_overlapping(pairs, kept) == [pairs[1]]
+    assert rules.drop_overlapping(pairs, []) == pairs
+
+
+def test_park_instant():
+    assert rules.park_instant(date(2026, 1, 5), time(0, 0)) == utc(2026, 1, 4, 19)
+    assert rules.week_start(date(2026, 1, 5)) == date(2026, 1, 5)
+    assert rules.week_start(date(2026, 1, 11)) == date(2026, 1, 5)
+
+
+def test_a_pair_inside_a_kept_session_is_dropped():
+    kept = [(utc(2026, 1, 5, 5), utc(2026, 1, 5, 9))]
+    assert rules.drop_overlapping([(utc(2026, 1, 5, 6), utc(2026, 1, 5, 8))], kept) == []
+
+
+def test_generated_sessions_skip_holidays():
+    pairs = rules.generate_sessions(date(2026, 1, 5), date(2026, 1, 12), ["mon"], time(10, 0),
+                                    time(11, 0), holidays=[date(2026, 1, 5)])
+    assert pairs == [(utc(2026, 1, 12, 5, 0), utc(2026, 1, 12, 6, 0))]
+
+
+def test_one_missing_date_is_reported_alone():
+    assert rules.pattern_errors(None, date(2026, 1, 5), ["mon"], time(10), time(12)) == {
+        "start_date": ["A start date is required."]}
+    assert rules.pattern_errors(date(2026, 1, 5), None, ["mon"], time(10), time(12)) == {
+        "end_date": ["An end date is required."]}
