@@ -20,6 +20,7 @@ from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
 from lms.core.timeutil import PARK_TZ, park_to_utc, park_today, utcnow
 from lms.extensions import db
+from lms.notifications import services as notify
 from lms.scheduling.models import ClassSession, Cohort, Enrollment
 
 LEARNER_STATUSES = ("enrolled", "completed")
@@ -370,6 +371,7 @@ def request_excuse(actor, session: ClassSession, reason: str) -> ExcuseRequest:
     audit.record("attendance.excuse_requested", excuse, after={"status": "pending",
                  "session_id": session.id}, reason=reason, actor=actor)
     db.session.flush()
+    notify.excuse_decided(excuse)
     return excuse
 
 

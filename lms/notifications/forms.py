@@ -1,0 +1,23 @@
+"""Notification forms (field validation only)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from lms.accounts.rules import MIN_PASSWORD
+
+
+class PreferencesForm(FlaskForm):
+    reminders = BooleanField("Session reminders the day before")
+    at_risk = BooleanField("Warnings when my attendance (or a learner's) is at risk")
+    digest = BooleanField("The weekly digest (park managers and the programme office)")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password",
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+                             description=f"At least {MIN_PASSWORD} characters.")
