@@ -139,7 +139,7 @@ def drain(worker: str, mailer, *, wait_when_throttled: bool = True,
 
 
 def run(*, once: bool, poll_seconds: float = 5.0, sleep=time.sleep, mailer_factory=None,
-        worker: str | None = None) -> Pass:
+        worker: str | None = None, with_jobs: bool = True) -> Pass:
     """The worker loop: scheduled jobs, then the outbox; `once` drains and returns."""
     from lms.notifications import jobs
 
@@ -148,7 +148,8 @@ def run(*, once: bool, poll_seconds: float = 5.0, sleep=time.sleep, mailer_facto
     mailer_factory = mailer_factory or (lambda: SmtpMailer(cfg))
     total = Pass()
     while True:
-        jobs.run_due(worker)
+        if with_jobs:
+            jobs.run_due(worker)
         if not cfg["MAIL_SERVER"]:
             waiting = db.session.scalar(sa.select(sa.func.count()).select_from(M).where(
                 M.status == "queued"))
@@ -161,6 +162,7 @@ def run(*, once: bool, poll_seconds: float = 5.0, sleep=time.sleep, mailer_facto
             total.retried += one.retried
             total.failed += one.failed
             total.claimed += one.claimed
+            total.errors += one.errors
         if once:
             return total
         sleep(poll_seconds)
