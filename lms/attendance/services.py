@@ -371,7 +371,6 @@ def request_excuse(actor, session: ClassSession, reason: str) -> ExcuseRequest:
     audit.record("attendance.excuse_requested", excuse, after={"status": "pending",
                  "session_id": session.id}, reason=reason, actor=actor)
     db.session.flush()
-    notify.excuse_decided(excuse)
     return excuse
 
 
@@ -421,6 +420,7 @@ def decide_excuse(actor, excuse: ExcuseRequest, approve: bool,
                          reason=note or f"Excuse approved: {excuse.reason}"[:MAX_REASON],
                          actor=actor)
     db.session.flush()
+    notify.excuse_decided(excuse)
     return excuse
 
 
