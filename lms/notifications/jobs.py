@@ -130,17 +130,19 @@ def queue_at_risk_warnings() -> int:
     rows = [r for r in learner_attendance(active_only=True) if r.at_risk]
     if not rows:
         return 0
-    recent = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.kind == "at_risk", OutboxMessage.created_at >= now - timedelta(days=7))))
-    recent_pairs = {tuple(k.split(":")[1:3]) for k in recent if k}
+    recent = {tuple(key.split(":")[:3]) for key in db.session.scalars(
+        sa.select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.kind.in_(("at_risk", "at_risk_trainer")),
+            OutboxMessage.created_at >= now - timedelta(days=7))) if key}
     cohorts = {c.id: c for c in db.session.scalars(
         sa.select(Cohort).where(Cohort.id.in_({r.cohort_id for r in rows})))}
     users = {u.id: u for u in db.session.scalars(
         sa.select(User).where(User.id.in_({r.user_id for r in rows}), User.active.is_(True)))}
     queued = 0
     for row in rows:
-        if (str(row.cohort_id), str(row.user_id)) in recent_pairs or row.user_id not in users:
+        if row.user_id not in users:
             continue
+        pair = (str(row.cohort_id), str(row.user_id))
         cohort = cohorts[row.cohort_id]
         needed = rules.sessions_needed(row.attended, row.held - row.excused, row.upcoming,
                                        row.threshold)
@@ -148,10 +150,12 @@ def queue_at_risk_warnings() -> int:
                    "percent": row.percent, "threshold": row.threshold,
                    "reach": rules.reach_sentence(needed, row.threshold), "needed": needed,
                    "learner": users[row.user_id]}
-        queued += services.queue(
-            "at_risk", users[row.user_id], dedupe_key=f"at_risk:{row.cohort_id}:{row.user_id}:{week}",
-            url=services.public_url("/attendance/me"), **context)
-        if cohort.trainer is not None and cohort.trainer.active:
+        if ("at_risk", *pair) not in recent:
+            queued += services.queue(
+                "at_risk", users[row.user_id], url=services.public_url("/attendance/me"),
+                dedupe_key=f"at_risk:{row.cohort_id}:{row.user_id}:{week}", **context)
+        if cohort.trainer is not None and cohort.trainer.active and \
+                ("at_risk_trainer", *pair) not in recent:
             queued += services.queue(
                 "at_risk_trainer", cohort.trainer,
                 dedupe_key=f"at_risk_trainer:{row.cohort_id}:{row.user_id}:{week}",
