@@ -52,12 +52,18 @@ def _claimable(now):
                   sa.and_(M.status == "sending", M.lease_until < now))
 
 
+def _begin_write() -> None:
+    """A fresh transaction that writes: on SQLite it takes the write lock first (BEGIN
+    IMMEDIATE), so it waits its turn instead of failing to upgrade a read snapshot."""
+    db.session.rollback()
+    if is_sqlite():
+        db.session.connection(execution_options={IMMEDIATE: True})
+
+
 def claim(worker: str, batch: int = BATCH) -> tuple[list[int], bool]:
     """Claim up to `batch` due messages for this worker; (ids, throttled). Commits."""
     session = db.session
-    session.rollback()
-    if is_sqlite():
-        session.connection(execution_options={IMMEDIATE: True})
+    _begin_write()
     now = utcnow()
     sent_last_minute, in_flight = session.execute(sa.select(
         sa.func.count().filter(M.status == "sent", M.sent_at >= now - timedelta(minutes=1)),
@@ -83,6 +89,7 @@ def claim(worker: str, batch: int = BATCH) -> tuple[list[int], bool]:
 
 def _finish(message_id: int, worker: str, **values) -> bool:
     """Write a message's outcome if this worker still holds it; commit."""
+    _begin_write()
     done = db.session.execute(sa.update(M).where(
         M.id == message_id, M.claimed_by == worker, M.status == "sending").values(
         lease_until=None, **values).execution_options(synchronize_session=False)).rowcount
@@ -100,17 +107,20 @@ def send_pass(worker: str, mailer, batch: int = BATCH) -> Pass:
         msg = db.session.get(M, message_id, populate_existing=True)
         if msg is None or msg.claimed_by != worker:
             continue
+        email = build_message(msg, cfg["MAIL_DEFAULT_SENDER"], cfg["LMS_PUBLIC_URL"])
+        attempts, to_addr = msg.attempts, msg.to_addr
+        db.session.commit()  # end the read: no transaction stays open while SMTP talks
         try:
-            mailer.send(build_message(msg, cfg["MAIL_DEFAULT_SENDER"], cfg["LMS_PUBLIC_URL"]))
+            mailer.send(email)
         except MailError as exc:
             now = utcnow()
-            status, next_at = rules.after_failure(msg.attempts, cfg["MAIL_MAX_ATTEMPTS"], now)
+            status, next_at = rules.after_failure(attempts, cfg["MAIL_MAX_ATTEMPTS"], now)
             _finish(message_id, worker, status=status, next_attempt_at=next_at,
                     last_error=rules.clip_error(str(exc)), claimed_by=None)
             result.errors.append(str(exc))
             if status == "failed":
                 result.failed += 1
-                log.warning("outbox %s to %s failed for good: %s", message_id, msg.to_addr, exc)
+                log.warning("outbox %s to %s failed for good: %s", message_id, to_addr, exc)
             else:
                 result.retried += 1
             continue
