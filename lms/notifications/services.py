@@ -40,10 +40,11 @@ def render(kind: str, **context) -> tuple[str, str, str]:
                "clock": lambda dt: f"{to_park(dt):%H:%M}", **context}
     env = current_app.jinja_env  # no request needed: the worker and the CLI render too
     text = env.get_template(f"notifications/email/{kind}.txt").render(context)
-    subject, _, body = text.partition("\n")
-    html = env.get_template(f"notifications/email/{kind}.html").render(subject=subject.strip(),
+    first, _, body = text.partition("\n")
+    subject = " ".join(first.split())[:300]  # one header line, whatever the names held
+    html = env.get_template(f"notifications/email/{kind}.html").render(subject=subject,
                                                                       **context)
-    return subject.strip(), body.lstrip("\n"), html
+    return subject, body.lstrip("\n"), html
 
 
 def _park_time(dt) -> str:
@@ -253,6 +254,8 @@ def set_preferences(user, changes: dict) -> dict[str, bool]:
         raise ValidationFailed("Please correct the notification settings.",
                                fields={**{k: ["Unknown setting."] for k in unknown}, **bad})
     row = db.session.get(NotificationPreference, user.id)
+    if row is None and all(changes.values()):
+        return dict.fromkeys(rules.PREFERENCES, True)  # the defaults: no row needed
     if row is None:
         row = NotificationPreference(user_id=user.id, reminders=True, at_risk=True, digest=True)
         db.session.add(row)

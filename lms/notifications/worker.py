@@ -107,10 +107,15 @@ def send_pass(worker: str, mailer, batch: int = BATCH) -> Pass:
         msg = db.session.get(M, message_id, populate_existing=True)
         if msg is None or msg.claimed_by != worker:
             continue
-        email = build_message(msg, cfg["MAIL_DEFAULT_SENDER"], cfg["LMS_PUBLIC_URL"])
         attempts, to_addr = msg.attempts, msg.to_addr
+        try:
+            email = build_message(msg, cfg["MAIL_DEFAULT_SENDER"], cfg["LMS_PUBLIC_URL"])
+        except (ValueError, TypeError) as exc:  # a header the e-mail library refuses
+            email, problem = None, MailError(f"cannot build the message: {exc}")
         db.session.commit()  # end the read: no transaction stays open while SMTP talks
         try:
+            if email is None:
+                raise problem
             mailer.send(email)
         except MailError as exc:
             now = utcnow()

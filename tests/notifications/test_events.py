@@ -136,11 +136,13 @@ def test_html_part_escapes_user_data(app, smtp, make_user, make_cohort, enrol):
 
     learner = make_user("student", full_name="<script>alert(1)</script>")
     first = (utcnow() + timedelta(days=7)).replace(hour=5, minute=0, second=0, microsecond=0)
-    cohort = make_cohort(first=first, name="<b>Bold</b>")
+    cohort = make_cohort(first=first, name="<b>Bold</b>\r\nBcc: evil@example.org")
     enrol(cohort, learner)
     services.cancel_session(SYSTEM, cohort.sessions[0], "<img src=x>")
     db.session.commit()
     run_worker()
-    _text, html = parts(_mail_to(smtp, learner))
+    mail = _mail_to(smtp, learner)
+    assert mail["Bcc"] is None and "Bcc: evil@example.org" in mail["Subject"]  # one header line
+    _text, html = parts(mail)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<img" not in html and "<b>Bold" not in html
