@@ -1,6 +1,7 @@
 """SMTP delivery with the standard library: one connection reused for a batch."""
 
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -48,6 +49,8 @@ class SmtpMailer:
                 smtp.starttls(context=context)
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        # SMTP is a dialogue of small writes: without this, delayed ACKs stall each message
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
     def send(self, email: EmailMessage) -> None:
