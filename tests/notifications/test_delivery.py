@@ -196,3 +196,23 @@ def test_worker_command_once(app, smtp):
     assert len(smtp.messages) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.status == "sent")) == 1
+
+
+def test_bulk_welcomes_match_one_by_one_rendering_and_escape_names(app, smtp):
+    from types import SimpleNamespace
+
+    from lms.notifications import services
+
+    people = [SimpleNamespace(id=None, email=f"p{i}@example.pk", full_name=name)
+              for i, name in enumerate(["Zara <b>&</b> \"Q\"", "Ali Raza"])]
+    services.queue_stamped("welcome", people, lambda u: {"link": f"{PUBLIC}/set-password/{u.email}?a=1&b=2"})
+    for p in people:
+        services.queue("welcome", p, link=f"{PUBLIC}/set-password/{p.email}?a=1&b=2")
+    db.session.commit()
+    stamped, single = outbox()[:2], outbox()[2:]
+    for a, b in zip(stamped, single, strict=True):
+        assert (a.subject, a.body_text, a.body_html) == (b.subject, b.body_text, b.body_html)
+    assert "Zara &lt;b&gt;&amp;&lt;/b&gt; &#34;Q&#34;" in stamped[0].body_html
+    assert 'href="https://lms.example.test/set-password/p0@example.pk?a=1&amp;b=2"' in \
+        stamped[0].body_html
+    assert "Zara <b>&</b>" in stamped[0].body_text
