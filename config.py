@@ -61,6 +61,21 @@ class Config:
     # fall back to the address a request came to (lms.core.urls)
     LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "").strip()
     LMS_VERIFY_RATE_LIMIT = os.environ.get("LMS_VERIFY_RATE_LIMIT", "60 per minute")
+    # e-mail (lms/notifications): with no MAIL_SERVER messages stay in the outbox
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Knowledge Park LMS <no-reply@localhost>")
+    MAIL_MAX_PER_MINUTE = int(os.environ.get("MAIL_MAX_PER_MINUTE", 600))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 6))
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 30))
+    LMS_SITE_NAME = os.environ.get("LMS_SITE_NAME", "Knowledge Park LMS")
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESET_PER_ACCOUNT", 3))  # per hour
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour")
     LMS_URDU_FONT = os.environ.get(
         "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
     )

@@ -14,6 +14,12 @@ def measure() -> dict:
             out[name] = fn()
         except Exception as exc:  # report, don't hide: the table says what failed
             out[name] = f"not measured: {type(exc).__name__}: {exc}"
+    try:
+        from bench.mail import measure as mail_figures
+
+        out.update(mail_figures())
+    except Exception as exc:  # aiosmtpd missing, a port taken: say so in the table
+        out["e-mail figures"] = f"not measured: {type(exc).__name__}: {exc}"
     return out
 
 

@@ -147,3 +147,16 @@ def restore_command(file: Path, yes: bool):
         click.echo(restore(db.engine, file))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@lms_cli.command("worker")
+@click.option("--once", is_flag=True, help="Run the due jobs, drain the outbox, then exit.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between passes.")
+@with_appcontext
+def worker_command(once: bool, poll: float):
+    """Send the outbox over SMTP (MAIL_SERVER) and run the scheduled jobs; several may run."""
+    from lms.notifications.worker import run
+
+    result = run(once=once, poll_seconds=poll)
+    if once:
+        click.echo(f"{result.sent} sent, {result.retried} to retry, {result.failed} failed.")

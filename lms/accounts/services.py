@@ -29,6 +29,7 @@ from lms.core.errors import Conflict, Forbidden, NotFound, Throttled, Unauthoriz
 from lms.core.permissions import PARK_MANAGER
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.notifications import services as notify
 from lms.parks.models import Park
 
 USER_FIELDS = ("email", "full_name", "role", "park_id", "institution", "cnic", "active")
@@ -122,6 +123,7 @@ def create_user(actor, data: dict, password: str | None = None) -> User:
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", user, after=snapshot(user), actor=actor)
+    notify.welcome(user)
     return user
 
 
@@ -474,6 +476,7 @@ def import_users(actor, text: str, dry_run: bool = False) -> ImportResult:
             for r in new_rows])
         audit.record("user.import", None, object_type="users", actor=actor,
                      after={"created": result.created, "updated": result.updated})
+        notify.welcome_imported(r["email"] for r in new_rows)
     db.session.flush()
     return result
 

@@ -30,6 +30,7 @@ from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.notifications import services as notify
 from lms.scheduling.models import Cohort, Enrollment
 
 IN_COHORT = ("enrolled", "completed")  # enrolment statuses that count as "in the cohort"
@@ -794,6 +795,7 @@ def grade_answers(actor, attempt_id: int, grades: list[dict]) -> Attempt:
         "status": attempt.status, "score": attempt.score, "percent": attempt.percent,
         "grades": [{"question_id": q.id, "points": p} for q, p, _c in valid]}, actor=actor)
     db.session.flush()
+    notify.essay_graded(attempt)
     return attempt
 
 

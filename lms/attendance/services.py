@@ -25,6 +25,7 @@ from lms.core.models import AuditEvent
 from lms.core.permissions import ADMIN, PARK_MANAGER, TRAINER
 from lms.core.timeutil import PARK_TZ, park_to_utc, park_today, utcnow
 from lms.extensions import db
+from lms.notifications import services as notify
 from lms.scheduling.models import ClassSession, Cohort, Enrollment
 
 LEARNER_STATUSES = ("enrolled", "completed")
@@ -469,6 +470,7 @@ def decide_excuse(actor, excuse: ExcuseRequest, approve: bool,
                          reason=note or f"Excuse approved: {excuse.reason}"[:MAX_REASON],
                          actor=actor)
     db.session.flush()
+    notify.excuse_decided(excuse)
     return excuse
 
 

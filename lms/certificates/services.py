@@ -27,6 +27,7 @@ from lms.core.permissions import ADMIN, PARK_MANAGER
 from lms.core.timeutil import park_today, to_park, utcnow
 from lms.core.urls import public_base
 from lms.extensions import db
+from lms.notifications import services as notify
 from lms.scheduling.models import ClassSession, Cohort, Enrollment
 
 LEARNER_STATUSES = ("enrolled", "completed")
@@ -254,6 +255,7 @@ def create_certificate(actor, *, kind: str, user: User, cohort_id: int | None,
     audit.record("certificate.issue", cert, actor=actor, after={
         "code": cert.code, "kind": kind, "user_id": user.id, "cohort_id": cohort_id,
         "track_id": track_id, "sha256": cert.sha256})
+    notify.certificate_issued(cert)
     return cert
 
 

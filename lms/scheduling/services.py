@@ -21,6 +21,7 @@ from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.timeutil import UTCDateTime, park_today, to_park, utcnow
 from lms.extensions import db
+from lms.notifications import services as notify
 from lms.parks import services as park_services
 from lms.parks.models import Holiday, Park, Room
 from lms.scheduling import rules
@@ -438,6 +439,7 @@ def cancel_session(actor, session: ClassSession, reason: str = "") -> ClassSessi
     db.session.flush()
     audit.record("session.cancel", session, reason=session.note, actor=actor,
                  before={"status": "scheduled"}, after={"status": "cancelled"})
+    notify.session_cancelled(session)
     return session
 
 
@@ -474,6 +476,7 @@ def move_session(actor, session: ClassSession, day: date, start_time: time, end_
     db.session.flush()
     audit.record("session.move", session, before=before,
                  after={"starts_at": starts.isoformat(), "room_id": room.id}, actor=actor)
+    notify.session_moved(session, datetime.fromisoformat(before["starts_at"]))
     return session
 
 
@@ -498,6 +501,7 @@ def cancel_sessions_for_holiday(actor, holiday: Holiday) -> list[str]:
         s.note = f"Holiday: {holiday.name}"[:200]
         audit.record("session.cancel", s, reason=s.note, actor=actor,
                      before={"status": "scheduled"}, after={"status": "cancelled"})
+        notify.session_cancelled(s)
         messages.append(f"Cancelled {s.cohort.name} on {to_park(s.starts_at):%a %d %b %Y %H:%M} "
                         f"(cohort #{s.cohort_id}).")
     db.session.flush()
@@ -713,6 +717,7 @@ def _fill_seats(cohort: Cohort, actor=None) -> list[int]:
         db.session.flush()
         audit.record("enrollment.promote", nxt, before={"status": "waitlisted"},
                      after={"status": "enrolled"}, actor=actor)
+        notify.waitlist_promoted(nxt)
         promoted.append(nxt.user_id)
     return promoted
 

@@ -38,7 +38,17 @@ def known_ids(p) -> dict:
     """Path parameter values naming the programme's real objects."""
     return {"park_id": p.park.id, "course_id": p.course.id, "track_id": p.track.id,
             "cohort_id": p.cohort.id, "user_id": p.learner.id, "session_id": p.session.id,
-            "assessment_id": p.exam.id, "attempt_id": p.attempt.id, "code": p.cert.code}
+            "assessment_id": p.exam.id, "attempt_id": p.attempt.id, "code": p.cert.code,
+            "message_id": _first_message_id()}
+
+
+def _first_message_id() -> int:
+    """An outbox message of the programme (issuing its certificate queued one)."""
+    import sqlalchemy as sa
+
+    from lms.notifications.models import OutboxMessage
+
+    return db.session.scalar(sa.select(sa.func.min(OutboxMessage.id))) or 1
 
 
 def fuzz_operation(operation, headers, fresh_headers, ids: dict) -> tuple[int, str | None]:

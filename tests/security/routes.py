@@ -34,13 +34,15 @@ def _value(endpoint: str, name: str, w) -> object:
     if name == "user_id":
         return w.ids["trainer"] if endpoint == "scheduling.trainer_timetable" else w.ids["student"]
     if name == "token":
+        if endpoint == "notifications.reset_password":
+            return w.reset_token
         return w.set_password_token if endpoint == "accounts.set_password" \
             else w.people["student"].ics_token
     return {
         "assessment_id": w.assessment.id, "attempt_id": w.attempt.id, "cohort_id": w.cohort.id,
         "session_id": w.session.id, "excuse_id": w.excuse.id, "question_id": w.question.id,
         "course_id": w.course.id, "track_id": w.track.id, "park_id": w.park.id,
-        "slug": w.park.slug, "kind": "learners",
+        "slug": w.park.slug, "kind": "learners", "message_id": w.message.id,
     }[name]
 
 
@@ -63,6 +65,9 @@ def json_body(endpoint: str, w, role: str) -> dict | None:
     ids = w.ids
     bodies = {
         "accounts_api.create_token": {"email": w.emails["student"], "password": PASSWORD},
+        "notifications_api.patch_me": {"notifications": {"digest": False}},
+        "notifications_api.request_password_reset": {"email": w.emails["student"]},
+        "notifications_api.retry_message": {},
         "accounts_api.create_user": {"email": "new.person@world.pk", "full_name": "New Person",
                                      "role": "student", "park_id": w.park.id},
         "assessments_api.create_assessment": {
@@ -109,6 +114,10 @@ def form_body(endpoint: str, w, role: str) -> dict:
     ids = w.ids
     future = _future_day(300)
     bodies = {
+        "notifications.edit_preferences": {"reminders": "y"},
+        "notifications.forgot_password": {"email": w.emails["student"]},
+        "notifications.reset_password": {"password": "a brand new password"},
+        "notifications.retry_message": {},
         "accounts.change_password": {"current_password": PASSWORD,
                                      "new_password": "another long password"},
         "accounts.edit_user": {"email": w.emails["student"], "full_name": "Changed Name",

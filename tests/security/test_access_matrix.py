@@ -225,6 +225,21 @@ EXPECTED: dict[str, str] = {
     "GET /reports/trainer": "trainer other_trainer",
     "GET /reports/me": LEARNERS,
     "GET /api/v1/reports/programme": MANAGERS,
+    # notifications
+    "GET /admin/outbox": "admin",
+    "GET /admin/outbox/<int:message_id>": "admin",
+    "GET /admin/outbox/<int:message_id>/html": "admin",
+    "POST /admin/outbox/<int:message_id>/retry": "admin",
+    "GET /account/notifications": LOGGED,
+    "POST /account/notifications": LOGGED,
+    "GET /forgot-password": ALL,
+    "POST /forgot-password": ALL,
+    "GET /reset-password/<token>": ALL,  # whoever holds the e-mailed link
+    "POST /reset-password/<token>": ALL,
+    "GET /api/v1/outbox": "admin",
+    "POST /api/v1/outbox/<int:message_id>/retry": "admin",
+    "PATCH /api/v1/me": LOGGED,
+    "POST /api/v1/auth/password-reset": ALL,
 }
 
 LOGIN_PATH = "/login"

@@ -29,6 +29,11 @@ OPEN_WRITES = {
     "POST /api/v1/auth/tokens": ("student", {"email": "student@world.pk", "password": "wrong"}),
     "DELETE /api/v1/auth/tokens/current": ("student", None),
     "POST /logout": None,  # tested on its own below: it ends the session
+    "POST /account/notifications": ("student", {"reminders": "y", "at_risk": "y", "digest": "y"}),
+    "POST /forgot-password": ("anon", {"email": "not-an-address"}),
+    "POST /reset-password/<token>": ("anon", {"password": "short"}),
+    "PATCH /api/v1/me": ("student", {"notifications": {"digest": "sometimes"}}),
+    "POST /api/v1/auth/password-reset": ("anon", {"email": "nobody@world.pk"}),
 }
 
 

@@ -34,7 +34,7 @@ ROLE_NOTES = {
 }
 
 # tables whose rows change as a side effect of logging in or of being looked at legitimately
-VOLATILE_TABLES = {"login_failures", "data_versions", "report_cache"}
+VOLATILE_TABLES = {"login_failures", "known_logins", "data_versions", "report_cache"}
 VOLATILE_COLUMNS = {"users": {"last_login_at"}}
 
 
@@ -151,6 +151,8 @@ def build_world() -> SimpleNamespace:
         people["admin"], **cert_services.course_fields(people["student"], cohort))
     db.session.commit()
     from lms.accounts.services import set_password_token
+    from lms.notifications.models import OutboxMessage
+    from lms.notifications.services import reset_token
 
     return SimpleNamespace(
         people=people, ids={k: u.id for k, u in people.items()}, park=lahore, other_park=karachi,
@@ -158,7 +160,8 @@ def build_world() -> SimpleNamespace:
         sessions=sessions, session=sessions[2], excuse=excuse, assessment=assessment,
         question=single, essay=essay, attempt=attempt, certificate=cert,
         cert_code=cert.code, newcomer=newcomer, set_password_token=set_password_token(newcomer),
-        emails={k: u.email for k, u in people.items()})
+        emails={k: u.email for k, u in people.items()}, reset_token=reset_token(people["student"]),
+        message=db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id).limit(1)))
 
 
 class Clients(dict):
