@@ -58,6 +58,8 @@ class Config:
     SET_PASSWORD_LINK_MAX_AGE = timedelta(days=7)
     LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000")
     LMS_VERIFY_RATE_LIMIT = os.environ.get("LMS_VERIFY_RATE_LIMIT", "60 per minute")
+    # The credential signing keys (issue 24); development and tests make instance/signing-keys.json
+    LMS_SIGNING_KEY_FILE = os.environ.get("LMS_SIGNING_KEY_FILE", "")
     LMS_URDU_FONT = os.environ.get(
         "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
     )

@@ -147,3 +147,12 @@ def restore_command(file: Path, yes: bool):
         click.echo(restore(db.engine, file))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _register_keys() -> None:
+    from lms.credentials.cli import keys_cli
+
+    lms_cli.add_command(keys_cli)
+
+
+_register_keys()

@@ -61,6 +61,7 @@ class CertificateData:
     issued_on: date
     verify_url: str
     programme: str = PROGRAMME
+    credential_url: str | None = None  # the signed Open Badges 3.0 credential (issue 24)
 
 
 def has_arabic_script(text: str) -> bool:
@@ -183,6 +184,8 @@ def _draw_text(c: canvas.Canvas, data: CertificateData, urdu_font: str | None) -
     c.drawString(left, 34 * mm, f"Issued on {data.issued_on:%d %B %Y}")
     c.drawString(left, 28 * mm, f"Verification code: {data.code}")
     c.drawString(left, 22 * mm, f"Verify at {data.verify_url}")
+    if data.credential_url:
+        c.drawString(left, 40 * mm, f"Signed credential (Open Badges 3.0): {data.credential_url}")
 
 
 def qr_rectangles(matrix) -> list[tuple[int, int, int, int]]:
