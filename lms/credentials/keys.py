@@ -59,6 +59,7 @@ def new_key() -> RSAKey:
 
 
 def _document(current: RSAKey | None, older: list[RSAKey]) -> dict:
+    """The file's JWKS: the current key with its private part, then the older public keys."""
     keys = []
     if current is not None:
         keys.append({**current.as_dict(private=True), "kid": current.thumbprint(),
@@ -107,6 +108,7 @@ def load(path: Path) -> Keyring:
 
 
 def _write_temp(path: Path, document: dict) -> Path:
+    """A finished temporary file (mode 0600) beside `path` holding `document`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".signing-keys-", dir=path.parent)
     try:
@@ -160,5 +162,6 @@ def rotate(path: Path) -> tuple[str, list[str]]:
 
 
 def _replace(path: Path, document: dict) -> None:
+    """Replace the key file atomically."""
     temp = _write_temp(path, document)
     os.replace(temp, path)

@@ -56,6 +56,7 @@ class CredentialFacts:
 # --- addresses ---------------------------------------------------------------------------------
 
 def _base(public_url: str) -> str:
+    """The public base URL without a trailing slash."""
     return public_url.rstrip("/")
 
 
@@ -248,6 +249,7 @@ def parse_time(text) -> datetime:
 
 
 def _issuer_of(document: dict) -> str | None:
+    """The issuer id of a credential (its `issuer` is an id or a Profile)."""
     issuer = document.get("issuer")
     return issuer.get("id") if isinstance(issuer, dict) else issuer
 

@@ -53,6 +53,7 @@ def key_file() -> Path | None:
 
 
 def _auto_keys() -> bool:
+    """Whether a missing key file may be made on first need (development, tests)."""
     return (not current_app.config.get("LMS_SIGNING_KEY_FILE")
             and current_app.config.get("ENV_NAME") in AUTO_KEY_ENVS)
 
@@ -187,6 +188,7 @@ def download_name(cert: Certificate) -> str:
 # --- the status list ---------------------------------------------------------------------------
 
 def _list_exists(list_id: int) -> bool:
+    """List 1 always; a later list once some certificate's index falls in it."""
     if list_id == 1:
         return True
     top = db.session.scalar(sa.select(sa.func.max(Certificate.status_index)))

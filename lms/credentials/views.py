@@ -20,6 +20,7 @@ PUBLIC_MAX_AGE = 3600
 
 
 def _public_json(body: dict, mimetype: str = "application/json") -> Response:
+    """Public JSON that caches and proxies may keep for an hour."""
     resp = jsonify(body)
     resp.mimetype = mimetype
     resp.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
