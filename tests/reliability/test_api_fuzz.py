@@ -38,7 +38,8 @@ def known_ids(p) -> dict:
     """Path parameter values naming the programme's real objects."""
     return {"park_id": p.park.id, "course_id": p.course.id, "track_id": p.track.id,
             "cohort_id": p.cohort.id, "user_id": p.learner.id, "session_id": p.session.id,
-            "assessment_id": p.exam.id, "attempt_id": p.attempt.id, "code": p.cert.code}
+            "assessment_id": p.exam.id, "attempt_id": p.attempt.id, "code": p.cert.code,
+            "list_id": 1}
 
 
 def fuzz_operation(operation, headers, fresh_headers, ids: dict) -> tuple[int, str | None]:
