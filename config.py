@@ -76,6 +76,9 @@ class Config:
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESET_PER_ACCOUNT", 3))  # per hour
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour")
+
+    # The credential signing keys (issue 24); development and tests make instance/signing-keys.json
+    LMS_SIGNING_KEY_FILE = os.environ.get("LMS_SIGNING_KEY_FILE", "")
     LMS_URDU_FONT = os.environ.get(
         "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
     )

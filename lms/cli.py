@@ -160,3 +160,12 @@ def worker_command(once: bool, poll: float):
     result = run(once=once, poll_seconds=poll)
     if once:
         click.echo(f"{result.sent} sent, {result.retried} to retry, {result.failed} failed.")
+
+
+def _register_keys() -> None:
+    from lms.credentials.cli import keys_cli
+
+    lms_cli.add_command(keys_cli)
+
+
+_register_keys()

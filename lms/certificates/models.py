@@ -9,6 +9,10 @@ from lms.core.timeutil import UTCDateTime, utcnow
 from lms.extensions import db
 
 KINDS = ("course", "track")
+# PostgreSQL hands out status list indexes from this sequence (no lock); SQLite takes MAX + 1
+# inside its single writer lock (lms.credentials.services.next_status_index).
+STATUS_INDEX_SEQUENCE = sa.Sequence("certificate_status_index_seq", metadata=db.metadata,
+                                    start=0, minvalue=0)
 STATUSES = ("valid", "revoked", "superseded")
 
 
@@ -48,6 +52,9 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"))
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    # The signed Open Badges 3.0 credential (issue 24): its bit in the status list, its VC-JWT.
+    status_index: Mapped[int | None] = mapped_column(unique=True)
+    credential: Mapped[str | None] = deferred(mapped_column(sa.Text))
 
     user = relationship("User", foreign_keys=[user_id])
     park = relationship("Park")

@@ -65,6 +65,8 @@ class CertificateData:
     programme: str = PROGRAMME
     minutes: int | None = None  # minutes taught, when less than the course's hours
 
+    credential_url: str | None = None  # the signed Open Badges 3.0 credential (issue 24)
+
 
 def has_arabic_script(text: str) -> bool:
     """True if `text` has a character of the Arabic script (Urdu names)."""
@@ -186,6 +188,8 @@ def _draw_text(c: canvas.Canvas, data: CertificateData, urdu_font: str | None) -
     c.drawString(left, 34 * mm, f"Issued on {data.issued_on:%d %B %Y}")
     c.drawString(left, 28 * mm, f"Verification code: {data.code}")
     c.drawString(left, 22 * mm, f"Verify at {data.verify_url}")
+    if data.credential_url:
+        c.drawString(left, 40 * mm, f"Signed credential (Open Badges 3.0): {data.credential_url}")
 
 
 def qr_rectangles(matrix) -> list[tuple[int, int, int, int]]:

@@ -26,6 +26,7 @@ from lms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lms.core.permissions import ADMIN, PARK_MANAGER
 from lms.core.timeutil import park_today, to_park, utcnow
 from lms.core.urls import public_base
+from lms.credentials import services as credentials
 from lms.extensions import db
 from lms.notifications import services as notify
 from lms.scheduling.models import ClassSession, Cohort, Enrollment
@@ -238,7 +239,7 @@ def create_certificate(actor, *, kind: str, user: User, cohort_id: int | None,
         park_name=park.name if park else "Knowledge Park", hours=hours, minutes=minutes,
         starts_on=starts_on,
         ends_on=ends_on, trainer_name=trainer_name, issued_on=issued_on,
-        verify_url=verify_url(code))
+        verify_url=verify_url(code), credential_url=credentials.credential_url(code))
     pdf_bytes = render_certificate(data, urdu_font=current_app.config.get("LMS_URDU_FONT"))
     cert = Certificate(
         code=code, kind=kind, user_id=user.id, cohort_id=cohort_id, track_id=track_id,
@@ -246,12 +247,14 @@ def create_certificate(actor, *, kind: str, user: User, cohort_id: int | None,
         hours=hours, starts_on=starts_on, ends_on=ends_on, issued_on=issued_on,
         issued_at=utcnow(), issued_by_id=getattr(actor, "id", None), status="valid",
         sha256=hashlib.sha256(pdf_bytes).hexdigest(), pdf=pdf_bytes)
+    credentials.prepare(cert)  # a signing key exists; the certificate's status list index
     try:
         with db.session.begin_nested():  # a SAVEPOINT: losing a race undoes only this row
             db.session.add(cert)
             db.session.flush()
     except IntegrityError:
         return None
+    credentials.attach_credential(cert)  # the signed Open Badges 3.0 credential
     audit.record("certificate.issue", cert, actor=actor, after={
         "code": cert.code, "kind": kind, "user_id": user.id, "cohort_id": cohort_id,
         "track_id": track_id, "sha256": cert.sha256})

@@ -39,7 +39,7 @@ def known_ids(p) -> dict:
     return {"park_id": p.park.id, "course_id": p.course.id, "track_id": p.track.id,
             "cohort_id": p.cohort.id, "user_id": p.learner.id, "session_id": p.session.id,
             "assessment_id": p.exam.id, "attempt_id": p.attempt.id, "code": p.cert.code,
-            "message_id": _first_message_id()}
+            "message_id": _first_message_id(), "list_id": 1}
 
 
 def _first_message_id() -> int:
@@ -83,7 +83,8 @@ def fuzz_operation(operation, headers, fresh_headers, ids: dict) -> tuple[int, s
 @pytest.mark.parametrize("role", ["admin", "learner"])
 def test_every_operation_conforms(app, programme, token_for, role):
     user = getattr(programme, role)
-    headers = token_for(user)
+    # bodies uncompressed: schemathesis reads the WSGI answer as it is (compression has its tests)
+    headers = {**token_for(user), "Accept-Encoding": "identity"}
     holder = SimpleNamespace(email=user.email)  # stays readable after the session closes
     ids = known_ids(programme)
     db.session.commit()
@@ -93,7 +94,7 @@ def test_every_operation_conforms(app, programme, token_for, role):
     assert len(operations) >= 50
     failures, cases = [], 0
     for operation in operations:
-        ran, failure = fuzz_operation(operation, headers, lambda: token_for(holder), ids)
+        ran, failure = fuzz_operation(operation, headers, lambda: {**token_for(holder), "Accept-Encoding": "identity"}, ids)
         cases += ran
         if failure:
             failures.append(failure)

@@ -42,7 +42,7 @@ def _value(endpoint: str, name: str, w) -> object:
         "assessment_id": w.assessment.id, "attempt_id": w.attempt.id, "cohort_id": w.cohort.id,
         "session_id": w.session.id, "excuse_id": w.excuse.id, "question_id": w.question.id,
         "course_id": w.course.id, "track_id": w.track.id, "park_id": w.park.id,
-        "slug": w.park.slug, "kind": "learners", "message_id": w.message.id,
+        "slug": w.park.slug, "kind": "learners", "message_id": w.message.id, "list_id": 1,
     }[name]
 
 

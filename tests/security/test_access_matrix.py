@@ -216,6 +216,14 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/cohorts/<int:cohort_id>/eligibility": COHORT_STAFF,
     "POST /api/v1/cohorts/<int:cohort_id>/certificates": COHORT_STAFF,
     "GET /api/v1/verify/<code>": ALL,
+    # signed credentials (issue 24)
+    "GET /.well-known/jwks.json": ALL,
+    "GET /credentials/issuer": ALL,
+    "GET /certificates/<code>/credential": STAFF + " student",
+    "GET /verify/credential": ALL,
+    "POST /verify/credential": ALL,
+    "GET /api/v1/certificates/<code>/credential": STAFF + " student",
+    "GET /api/v1/credentials/status/<int:list_id>": ALL,
     # reports
     "GET /reports": MANAGERS,
     "GET /reports/at-risk": MANAGERS,

@@ -26,6 +26,7 @@ OPEN_WRITES = {
     "POST /login": ("anon", {"email": "student@world.pk", "password": "wrong password"}),
     "POST /set-password/<token>": ("anon", {"password": "short"}),
     "POST /verify/file": ("anon", {}),
+    "POST /verify/credential": ("anon", {}),
     "POST /api/v1/auth/tokens": ("student", {"email": "student@world.pk", "password": "wrong"}),
     "DELETE /api/v1/auth/tokens/current": ("student", None),
     "POST /logout": None,  # tested on its own below: it ends the session
