@@ -77,7 +77,7 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 def unavailable_response(exc: BaseException):
-    """503 with the JSON error body or a plain page (no layout: it would query the user)."""
+    """503 with the JSON error body or a plain page (no layout: nothing that needs the database)."""
     from lms.core.handlers import json_error, wants_json
     from lms.extensions import db
 
@@ -91,6 +91,10 @@ def unavailable_response(exc: BaseException):
     if wants_json():
         resp = json_error(503, UNAVAILABLE, code="unavailable")
     else:
+        # Flask-Login's template context loads the user: from the database, which is away
+        from lms.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
         resp = render_template("errors/unavailable.html", message=UNAVAILABLE,
                                request_id=g.get("request_id")), 503
     out = make_response(resp)

@@ -83,6 +83,11 @@ def test_database_down_gives_503_json_and_page_never_a_traceback():
     assert resp.headers["X-Request-ID"] in text
     assert "Traceback" not in text and "psycopg" not in text and "127.0.0.1:1" not in text
     assert resp.headers["Content-Security-Policy"]
+    # a logged-in visitor: loading the user fails, and so would the page layout: a plain page
+    with c.session_transaction() as sess:
+        sess["_user_id"] = "1:1"
+    resp = c.get("/")
+    assert resp.status_code == 503 and "Temporarily unavailable" in resp.get_data(as_text=True)
 
 
 # --- metrics ----------------------------------------------------------------------------------
