@@ -67,6 +67,11 @@ def database_unavailable(exc: BaseException) -> bool:
     """True when `exc` means the database cannot be reached or is (re)starting, not a bug."""
     if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
         return True
+    if isinstance(exc, sa.exc.PendingRollbackError):
+        # "Can't reconnect until invalid transaction is rolled back" (8s2b): an earlier step of
+        # this request lost the connection and swallowed the error (the throttle's key loads
+        # the user, say); other pending rollbacks (7s2a: a failed flush) stay bugs
+        return exc.code == "8s2b"
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
     orig = exc.orig

@@ -51,11 +51,12 @@ def classify(resp) -> str:
     body = resp.text
     if "Traceback" in body or 'File "' in body:
         return f"{resp.status_code}_traceback"
-    if resp.status_code == 503:
+    if resp.status_code == 503:  # from the app (with a request id) or nginx's static page
         if resp.headers.get("Content-Type", "").startswith("application/json"):
-            code = (resp.json().get("error") or {}).get("code")
-            return f"503_json_{code}"
-        return "503_page"
+            error = resp.json().get("error") or {}
+            source = "app" if error.get("request_id") else "nginx"
+            return f"503_json_{error.get('code')}_{source}"
+        return "503_page_" + ("app" if "Reference:" in body else "nginx")
     return str(resp.status_code)
 
 

@@ -217,3 +217,15 @@ def test_proxy_headers_trusted_only_when_configured():
     assert got == "203.0.113.9 https"  # only the hop our own proxy added
     got = _seen_address(make_app(), **{"X-Forwarded-For": "203.0.113.9"})
     assert got == "127.0.0.1 http"
+
+
+def test_lost_connection_swallowed_earlier_in_the_request_is_503_not_500():
+    """The check-in throttle's key loads the user; Flask-Limiter swallows the failure and the
+    view then meets SQLAlchemy's "can't reconnect until rolled back" (found by drill 2)."""
+    import sqlalchemy as sa
+
+    from lms.ops.wiring import database_unavailable
+
+    assert database_unavailable(sa.exc.PendingRollbackError("x", code="8s2b"))
+    assert not database_unavailable(sa.exc.PendingRollbackError("x", code="7s2a"))
+    assert not database_unavailable(RuntimeError("x"))
