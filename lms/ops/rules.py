@@ -17,11 +17,6 @@ def is_shared_storage(uri: str) -> bool:
     return scheme in SHARED_STORAGE_SCHEMES or scheme.startswith(("redis", "valkey"))
 
 
-def limiter_storage(explicit: str, redis_url: str) -> str:
-    """The limiter's storage URI: RATELIMIT_STORAGE_URI, else REDIS_URL, else process memory."""
-    return explicit or redis_url or "memory://"
-
-
 def check_limiter_storage(env_name: str, enabled: bool, uri: str, single_process: bool) -> None:
     """Production refuses per-process throttle counters unless one process serves the site.
 

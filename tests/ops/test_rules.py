@@ -7,12 +7,6 @@ import pytest
 from lms.ops import rules
 
 
-def test_storage_prefers_explicit_uri_then_redis_url_then_memory():
-    assert rules.limiter_storage("redis://a:6379/1", "redis://b:6379") == "redis://a:6379/1"
-    assert rules.limiter_storage("", "redis://b:6379") == "redis://b:6379"
-    assert rules.limiter_storage("", "") == "memory://"
-
-
 @pytest.mark.parametrize("uri,shared", [("memory://", False), ("redis://x:6379", True),
                                         ("rediss://x:6380", True), ("memcached://x", True),
                                         ("redis+sentinel://x", True), ("MEMORY://", False)])
