@@ -41,6 +41,7 @@ def stack():
     if missing := _missing():
         pytest.skip(f"the drills need {', '.join(missing)} (apt-get install nginx "
                     "redis-server postgresql openssl)")
+    started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="lms-drill-"))
     st = Stack(workdir)
     try:
@@ -60,6 +61,7 @@ def stack():
         yield st
     finally:
         st.close()
+        FIGURES["module_s"] = round(time.monotonic() - started, 1)
         out = ROOT / "test-artifacts"
         out.mkdir(exist_ok=True)
         (out / "drills.json").write_text(json.dumps(FIGURES, indent=2))
