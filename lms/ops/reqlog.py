@@ -32,12 +32,11 @@ def count_query(statement: str) -> None:
 
 
 def user_id() -> int | None:
-    """The request's user id if Flask-Login loaded one, without loading anything now."""
+    """The request's user id if Flask-Login loaded one, read from the identity map: never a
+    query (after a rollback the user's attributes are expired and the database may be away)."""
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    identity = sa.inspect(user, raiseerr=False)
-    key = getattr(identity, "identity", None)
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    key = getattr(state, "identity", None)  # None for the anonymous user (not mapped)
     return key[0] if key else None
 
 

@@ -56,10 +56,14 @@ def _init_request_hooks(app: Flask) -> None:
             return resp
         seconds = time.perf_counter() - started
         endpoint = request.url_rule.endpoint if request.url_rule else None
-        metrics.observe(endpoint, request.method, resp.status_code, seconds)
-        metrics.observe_pool(engine.pool)
-        if logging_on:
-            reqlog.log.info(reqlog.line(endpoint, request.method, resp.status_code, seconds))
+        try:
+            metrics.observe(endpoint, request.method, resp.status_code, seconds)
+            metrics.observe_pool(engine.pool)
+            if logging_on:
+                reqlog.log.info(reqlog.line(endpoint, request.method, resp.status_code, seconds))
+        except Exception:  # measuring must never turn an answer into a 500
+            log.exception("request metrics or log line failed (request %s)",
+                          g.get("request_id", "-"))
         return resp
 
 

@@ -229,3 +229,28 @@ def test_lost_connection_swallowed_earlier_in_the_request_is_503_not_500():
     assert database_unavailable(sa.exc.PendingRollbackError("x", code="8s2b"))
     assert not database_unavailable(sa.exc.PendingRollbackError("x", code="7s2a"))
     assert not database_unavailable(RuntimeError("x"))
+
+
+def test_request_log_reads_the_user_id_without_a_query(app, make_user):
+    """Found by drill 2: after the 503's rollback the user is expired, and reading
+    `is_authenticated` for the log line queried the (stopped) database: a 500."""
+    from flask import g
+
+    from lms.extensions import db
+    from lms.ops import reqlog
+
+    user = make_user("student")
+    uid = user.id
+    db.session.expire(user)
+    with app.test_request_context("/"):
+        g._login_user = user
+        statements = []
+        import sqlalchemy as sa
+
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        line = json.loads(reqlog.line("accounts.home", "GET", 503, 0.01))
+        assert line["user_id"] == uid and statements == []
+        from lms.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+        assert json.loads(reqlog.line("x", "GET", 200, 0.0))["user_id"] is None
