@@ -46,7 +46,18 @@ class Config:
     WTF_CSRF_CHECK_DEFAULT = False  # checked in lms.core.security, which skips bearer tokens
     WTF_CSRF_TIME_LIMIT = None
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # shared state of several servers (lms/ops, README "Production"): Redis for throttle counters
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1} \
+        if RATELIMIT_STORAGE_URI.startswith("redis") else {}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count per process, never refuse
+    RATELIMIT_SWALLOW_ERRORS = True
+    LMS_SINGLE_PROCESS = os.environ.get("LMS_SINGLE_PROCESS") == "1"  # allows memory:// in prod
+    LMS_PROXY_COUNT = int(os.environ.get("LMS_PROXY_COUNT", 0))  # proxies setting X-Forwarded-*
+    METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "")  # addresses/networks, comma-separated
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    LMS_REQUEST_LOG = os.environ.get("LMS_REQUEST_LOG", "1") != "0"  # one JSON line per request
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     BENCH = os.environ.get("LMS_BENCH") == "1"  # the baseline page and query counts of make bench
@@ -150,6 +161,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = _database_url("LMS_TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict = {}
+    REDIS_URL = ""
+    LMS_REQUEST_LOG = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  fast for tests; the app: scrypt
 
 

@@ -72,7 +72,8 @@ class Server:
         env = {**os.environ, "LMS_ENV": "production", "SECRET_KEY": self.secret,
                "DATABASE_URL": url, "LMS_INSECURE_COOKIES": "1", "LMS_BENCH": "1",
                "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT),
-               "LMS_PUBLIC_URL": f"http://127.0.0.1:{self.port}"}
+               "LMS_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
+               "LMS_REQUEST_LOG": "0"}  # one JSON line per request would flood the terminal
         self.proc = subprocess.Popen(
             [str(Path(PY).parent / "gunicorn"), "--workers", "2", "--bind",
              f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"],

@@ -28,6 +28,9 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     _init_extensions(app)
+    from lms.ops.wiring import init_ops
+
+    init_ops(app)  # first: its clock and proxy fix must wrap every other hook
     _register_features(app)
     from lms.core.db import end_read_only, init_retry
 

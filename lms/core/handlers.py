@@ -118,6 +118,10 @@ def init_handlers(app: Flask) -> None:
             db.session.rollback()
             msg = "A number in the request is too large or too small."
             return json_error(422, msg) if wants_json() else html_error(422, msg)
+        from lms.ops.wiring import database_unavailable, unavailable_response
+
+        if database_unavailable(exc):  # PostgreSQL restarting, say: 503, and the pool recovers
+            return unavailable_response(exc)
         log.exception("unhandled error (request %s)", getattr(g, "request_id", "-"))
         from lms.extensions import db
         db.session.rollback()

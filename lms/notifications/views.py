@@ -24,6 +24,7 @@ from lms.extensions import db, limiter
 from lms.notifications import rules, services
 from lms.notifications.forms import ForgotPasswordForm, PreferencesForm, ResetPasswordForm
 from lms.notifications.models import STATUSES
+from lms.ops.metrics import add_scrape_gauge
 
 bp = Blueprint("notifications", __name__)
 NAV = [("notifications.list_outbox", "Outbox", (ADMIN,))]
@@ -145,3 +146,13 @@ def linkify(text: str) -> Markup:
 def welcome_counts() -> dict[str, int]:
     """Welcome messages queued, being sent, sent and failed (the import page shows them)."""
     return services.outbox_counts("welcome")
+
+
+def _outbox_count(status: str):
+    return lambda: services.outbox_counts()[status]
+
+
+# /metrics (lms/ops): how many messages wait, and how many failed after their last try
+add_scrape_gauge("lms_outbox_queued", "Outbox messages waiting to be sent", _outbox_count("queued"))
+add_scrape_gauge("lms_outbox_failed", "Outbox messages that failed after their last try",
+                 _outbox_count("failed"))

@@ -101,7 +101,8 @@ def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setenv("LMS_PUBLIC_URL", "https://lms.example.pk")
     from lms import create_app
 
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert not app.debug

@@ -6,6 +6,7 @@ from lms.core import cache
 from lms.extensions import db, limiter
 from lms.parks.services import load_parks
 from tests.conftest import _is_sqlite_memory, _reset_schema, empty_tables, make_app
+from tests.ops.helpers import stamp
 from tests.security.world import Clients, build_world
 
 
@@ -21,6 +22,7 @@ def sec_app(app_overrides):
     app = make_app(**{"RATELIMIT_ENABLED": False, **app_overrides})
     with app.app_context():
         _reset_schema(app)
+        stamp()  # the schema is the newest migration's: /readyz answers 200
         load_parks()
         db.session.commit()
         if app.config["RATELIMIT_ENABLED"]:

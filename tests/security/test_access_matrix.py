@@ -41,6 +41,10 @@ AUTHORS = "admin trainer other_trainer"  # who may write courses and tracks
 # and their sessions to staff of any park ("staff; learners see open ones"); a calendar feed and
 # a set-password link work for whoever holds the secret URL.
 EXPECTED: dict[str, str] = {
+    # ops: health for everyone; metrics only for METRICS_ALLOWED addresses or METRICS_TOKEN
+    "GET /healthz": ALL,
+    "GET /readyz": ALL,
+    "GET /metrics": "",
     # accounts
     "GET /": ALL,  # visitors: the landing page
     "GET /favicon.ico": ALL,

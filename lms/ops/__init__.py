@@ -1,0 +1,1 @@
+"""Operations: proxy headers, health and readiness checks, Prometheus metrics, request logs."""
