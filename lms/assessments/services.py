@@ -582,7 +582,7 @@ def save_answers(user, attempt_id: int, answers: list[dict], *, submit: bool = F
             continue
         try:
             cleaned[qid] = rules.clean_response(question.kind, item.get("response"),
-                                                [o["id"] for o in question.options or []])
+                                                _choice_ids(attempt, question))
         except ValueError as exc:
             errors[f"answers.{i}.response"] = [str(exc)]
             errors.setdefault(f"q{qid}", []).append(str(exc))
@@ -604,6 +604,15 @@ def save_answers(user, attempt_id: int, answers: list[dict], *, submit: bool = F
     return attempt
 
 
+def _choice_ids(attempt: Attempt, question: Question) -> list[int]:
+    """The ids a response may name: options, or for file_upload the files handed in."""
+    if question.kind == "file_upload":
+        from lms.materials.services import upload_ids
+
+        return upload_ids(attempt.id, question.id)
+    return [o["id"] for o in question.options or []]
+
+
 def _grade_attempt(attempt: Attempt, questions: dict[int, Question]) -> None:
     """(Re)compute every answer's points and the attempt's totals, status and pass flag."""
     answers = {a.question_id: a for a in attempt.answers}
@@ -613,7 +622,8 @@ def _grade_attempt(attempt: Attempt, questions: dict[int, Question]) -> None:
         if question is None:
             continue
         answer = answers.get(qid)
-        if question.kind == "essay" and answer is not None and answer.graded_at is not None:
+        if question.kind in rules.MANUAL_KINDS and answer is not None and \
+                answer.graded_at is not None:
             earned = min(max(answer.points or 0.0, 0.0), question.points)
         else:
             earned = rules.grade(rules.Key.of(question), answer.response if answer else None)
@@ -707,8 +717,8 @@ def grade_answers(actor, attempt_id: int, grades: list[dict]) -> Attempt:
     for i, g in enumerate(grades or []):
         qid = g.get("question_id") if isinstance(g, dict) else None
         question = questions.get(qid) if qid in drawn else None
-        if question is None or question.kind != "essay":
-            errors[f"grades.{i}.question_id"] = ["Not an essay of this attempt."]
+        if question is None or question.kind not in rules.MANUAL_KINDS:
+            errors[f"grades.{i}.question_id"] = ["Not an essay or file question of this attempt."]
             continue
         pts = g.get("points")
         if not isinstance(pts, int | float) or isinstance(pts, bool) or not \
@@ -730,7 +740,8 @@ def grade_answers(actor, attempt_id: int, grades: list[dict]) -> Attempt:
     for question, pts, comment in valid:
         answer = answers.get(question.id)
         if answer is None:
-            answer = Answer(question_id=question.id, response="")
+            answer = Answer(question_id=question.id,
+                            response="" if question.kind == "essay" else None)
             attempt.answers.append(answer)
         answer.points, answer.comment = pts, comment
         answer.graded_by_id, answer.graded_at = actor.id, now
