@@ -190,7 +190,10 @@ def content_disposition(filename: str) -> str:
     """An `attachment` Content-Disposition with an ASCII name and the UTF-8 name (RFC 6266)."""
     name = safe_filename(filename)
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ ()\[\]-]", "_", ascii_name).strip() or "file"
+    ascii_name = re.sub(r"[^A-Za-z0-9._ ()\[\]-]", "_", ascii_name).strip()
+    if not ascii_name.strip("._ "):
+        ext = extension_of(name)
+        ascii_name = f"file.{ext}" if ext else "file"
     value = f'attachment; filename="{ascii_name}"'
     if ascii_name != name:
         value += f"; filename*=UTF-8''{quote(name, safe='')}"

@@ -76,6 +76,10 @@ def _ensure_blob(received: Received, verdict: rules.Verdict) -> Blob:
     return db.session.get(Blob, received.sha256)
 
 
+def _fallback(stem: str, verdict: rules.Verdict) -> str:
+    return f"{stem}.{verdict.extension}" if verdict.extension else stem
+
+
 def _judge(received: Received, filename: str, allowed=None) -> rules.Verdict:
     try:
         return rules.judge(filename, received.head, sniff_mime(received.head), allowed)
@@ -269,7 +273,7 @@ def add_file(actor, course: Course, data: dict, received: Received, filename: st
     blob = _ensure_blob(received, verdict)
     material = Material(course_id=course.id, module_id=module_id, session_id=session_id,
                         kind="file", blob_sha256=blob.sha256,
-                        filename=rules.safe_filename(filename, f"material.{verdict.extension}"),
+                        filename=rules.safe_filename(filename, _fallback("material", verdict)),
                         position=_next_position(course.id, module_id, session_id),
                         created_by_id=actor.id, **text)
     db.session.add(material)
@@ -399,7 +403,7 @@ def add_attempt_upload(user, attempt_id: int, question_id, received: Received,
     blob = _ensure_blob(received, verdict)
     upload = AttemptUpload(attempt_id=attempt.id, question_id=question.id, user_id=user.id,
                            blob_sha256=blob.sha256,
-                           filename=rules.safe_filename(filename, f"upload.{verdict.extension}"))
+                           filename=rules.safe_filename(filename, _fallback("upload", verdict)))
     db.session.add(upload)
     db.session.flush()
     if answer is None:
