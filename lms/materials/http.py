@@ -22,7 +22,8 @@ CACHE = "private, max-age=0, must-revalidate"
 def _headers(resp: Response, blob: Blob, filename: str) -> Response:
     resp.headers["Content-Disposition"] = rules.content_disposition(filename)
     resp.headers["Cache-Control"] = CACHE
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'none'; sandbox; frame-ancestors 'none'")
     resp.set_etag(blob.sha256)
     resp.last_modified = blob.created_at
     return resp

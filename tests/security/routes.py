@@ -40,7 +40,8 @@ def _value(endpoint: str, name: str, w) -> object:
         "assessment_id": w.assessment.id, "attempt_id": w.attempt.id, "cohort_id": w.cohort.id,
         "session_id": w.session.id, "excuse_id": w.excuse.id, "question_id": w.question.id,
         "course_id": w.course.id, "track_id": w.track.id, "park_id": w.park.id,
-        "slug": w.park.slug, "kind": "learners",
+        "slug": w.park.slug, "kind": "learners", "material_id": w.material.id,
+        "upload_id": w.upload.id,
     }[name]
 
 
@@ -100,6 +101,7 @@ def json_body(endpoint: str, w, role: str) -> dict | None:
         "attendance_api.put_attendance": {"records": [{"user_id": ids["student"],
                                                        "status": "absent"}]},
         "attendance_api.post_check_in": {"code": "123456"},
+        "materials_api.create_material": {"title": "Repository", "url": "https://git.example.pk/r"},
     }
     return bodies.get(endpoint)
 
@@ -171,5 +173,8 @@ def form_body(endpoint: str, w, role: str) -> dict:
         "scheduling.move_session": {"day": future, "start_time": "15:00", "end_time": "17:00",
                                     "room_id": str(w.room.id)},
         "scheduling.cancel_session": {"reason": "Storm"},
+        "materials.add_material": {"kind": "link", "title": "Repository",
+                                   "url": "https://git.example.pk/r"},
+        "materials.set_status": {"status": "draft"},
     }
     return bodies.get(endpoint, {})
