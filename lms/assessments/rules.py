@@ -133,6 +133,8 @@ class Key:
 def grade(key: Key, response) -> float | None:
     """Points earned by `response` (None: an essay waiting for a trainer)."""
     option_ids = [o["id"] for o in key.options]
+    if key.kind == "file_upload":  # the upload ids were checked when saved
+        return None if isinstance(response, list) and response else 0.0
     if key.kind == "multiple" and isinstance(response, list):
         response = [r for r in response if r in option_ids]  # options removed since: ignored
     try:
