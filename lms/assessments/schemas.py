@@ -304,9 +304,11 @@ def question_full(q) -> dict:
 
 def question_learner(q, options: list[dict]) -> dict:
     """A question as a learner sees it while answering: no key, options in the attempt's order."""
-    return {"id": q.id, "kind": q.kind, "prompt": q.prompt, "points": q.points,
-            "options": [{"id": o["id"], "text": o["text"]} for o in options],
-            "upload_rules": q.upload_rules}
+    body = {"id": q.id, "kind": q.kind, "prompt": q.prompt, "points": q.points,
+            "options": [{"id": o["id"], "text": o["text"]} for o in options]}
+    if q.kind == "file_upload":
+        body["upload_rules"] = q.upload_rules
+    return body
 
 
 def _settings(a) -> dict:

@@ -8,7 +8,7 @@ from flask import current_app
 
 from lms.catalogue.models import Course, CourseModule
 from lms.core import audit
-from lms.core.db import get_or_404
+from lms.core.db import get_or_404, lock_for_update
 from lms.core.errors import (
     Conflict,
     DomainError,
@@ -255,9 +255,21 @@ def course_usage(course_id: int) -> int:
                              .where(Material.course_id == course_id)) or 0
 
 
+def _lock_course(course: Course) -> Course:
+    locked = lock_for_update(Course, course.id)
+    if locked is None:
+        raise NotFound("No such course.")
+    return locked
+
+
 def add_file(actor, course: Course, data: dict, received: Received, filename: str) -> Material:
-    """Attach an uploaded file (already received) to the course, a module or a session."""
+    """Attach an uploaded file (already received) to the course, a module or a session.
+
+    The course's row is locked first: additions to one course (their quota and order) queue,
+    and on SQLite the write lock is taken before anything is read.
+    """
     try:
+        course = _lock_course(course)
         acc = require_add(actor, course)
         text = _clean_text(data)
         module_id, session_id = _place(acc, course, data.get("module_id"), data.get("session_id"))
@@ -285,7 +297,7 @@ def add_file(actor, course: Course, data: dict, received: Received, filename: st
 
 def add_link(actor, course: Course, data: dict) -> Material:
     """Attach a link (a recording, a repository) to the course, a module or a session."""
-    acc = require_add(actor, course)
+    acc = require_add(actor, _lock_course(course))
     text = _clean_text(data)
     module_id, session_id = _place(acc, course, data.get("module_id"), data.get("session_id"))
     try:
