@@ -191,7 +191,7 @@ def content_disposition(filename: str) -> str:
     name = safe_filename(filename)
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     ascii_name = re.sub(r"[^A-Za-z0-9._ ()\[\]-]", "_", ascii_name).strip()
-    if not ascii_name.strip("._ "):
+    if not ascii_name.rpartition(".")[0 if "." in ascii_name else 2].strip("._ "):
         ext = extension_of(name)
         ascii_name = f"file.{ext}" if ext else "file"
     value = f'attachment; filename="{ascii_name}"'
