@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,6 +95,13 @@ class Config:
         "LMS_URDU_FONT", "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
     )
 
+    # course materials and uploads (lms.materials)
+    STORAGE_URL = os.environ.get("STORAGE_URL", "")  # s3://bucket/prefix; empty: LMS_FILES_DIR
+    LMS_FILES_DIR = os.environ.get("LMS_FILES_DIR", str(INSTANCE_DIR / "files"))
+    LMS_ACCEL_REDIRECT = os.environ.get("LMS_ACCEL_REDIRECT", "")  # e.g. /_files/ (nginx internal)
+    MATERIAL_MAX_MB = float(os.environ.get("MATERIAL_MAX_MB", 100))
+    MATERIAL_COURSE_QUOTA_MB = float(os.environ.get("MATERIAL_COURSE_QUOTA_MB", 2048))
+
     API_TITLE = "Knowledge Park LMS"
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"
@@ -166,6 +174,8 @@ class TestingConfig(Config):
     REDIS_URL = ""
     LMS_REQUEST_LOG = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  fast for tests; the app: scrypt
+    LMS_FILES_DIR = os.path.join(tempfile.gettempdir(), f"lms-test-files-{os.getpid()}")
+    STORAGE_URL = ""
 
 
 CONFIGS = {

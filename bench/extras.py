@@ -9,7 +9,9 @@ def measure() -> dict:
     for name, fn in (("certificate PDF cost (x a plain ReportLab page)", _pdf_ratio),
                      ("import 6,500 learners from CSV (s)", _import_time),
                      ("generate and clash-check a 16-week cohort against 10,000 sessions (ms)",
-                      _clash_time)):
+                      _clash_time),
+                     ("50 MB material download: throughput vs reading it from disk, and the "
+                      "gunicorn worker's peak memory while 8 clients download it", _downloads)):
         try:
             out[name] = fn()
         except Exception as exc:  # report, don't hide: the table says what failed
@@ -72,3 +74,9 @@ def _clash_time():
     from bench.clash import clash_check_ms
 
     return clash_check_ms()
+
+
+def _downloads():
+    from bench.downloads import measure as measure_downloads
+
+    return measure_downloads()

@@ -8,7 +8,7 @@ from flask import Flask
 from config import INSTANCE_DIR, config_for
 
 FEATURES = ("accounts", "parks", "catalogue", "scheduling", "attendance", "assessments",
-            "certificates", "credentials", "reports", "notifications")
+            "certificates", "credentials", "reports", "notifications", "materials")
 
 
 def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:

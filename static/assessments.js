@@ -16,7 +16,7 @@
     var kind = fieldset.getAttribute("data-kind");
     var inputs = fieldset.querySelectorAll('[name="q' + id + '"]');
     var i, value = null;
-    if (kind === "multiple") {
+    if (kind === "multiple" || kind === "file_upload") {
       value = [];
       for (i = 0; i < inputs.length; i++) { if (inputs[i].checked) { value.push(parseInt(inputs[i].value, 10)); } }
       return value.length ? value : null;

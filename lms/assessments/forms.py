@@ -19,7 +19,8 @@ from lms.core.timeutil import PARK_TZ, to_park
 
 KIND_LABELS = {"single": "Single choice", "multiple": "Multiple choice",
                "true_false": "True / false", "short_text": "Short text",
-               "numeric": "Numeric (with tolerance)", "essay": "Essay (graded by a trainer)"}
+               "numeric": "Numeric (with tolerance)", "essay": "Essay (graded by a trainer)",
+               "file_upload": "File upload (graded by a trainer)"}
 GRADING_LABELS = [("highest", "Highest attempt"), ("latest", "Latest attempt"),
                   ("average", "Average of attempts")]
 REVIEW_LABELS = [("after_submit", "After submitting"), ("after_close", "After the close"),
@@ -97,6 +98,11 @@ class QuestionForm(FlaskForm):
                             validate_choice=False)
     answer_number = StringField("Answer (numeric)")
     tolerance = StringField("Tolerance (numeric)", description="Answers within ± this count.")
+    upload_types = StringField("Allowed file types (file upload)",
+                               description="Extensions separated by commas, like pdf, docx, zip; "
+                                           "empty: any document, image or archive.")
+    upload_max_mb = StringField("Largest file in MB (file upload)", default="20")
+    upload_max_files = StringField("Files per learner (file upload)", default="3")
     feedback = TextAreaField("Feedback shown in review", validators=[Length(max=5000)])
 
     def data_for_service(self) -> tuple[dict, dict[str, list[str]]]:
@@ -131,6 +137,11 @@ class QuestionForm(FlaskForm):
                 "accepted_answers": [a for a in (self.accepted_answers.data or "").splitlines()],
                 "answer": answer, "tolerance": number(self.tolerance),
                 "feedback": self.feedback.data or None}
+        if kind == "file_upload":
+            data["upload_rules"] = {
+                "types": [t.strip() for t in (self.upload_types.data or "").split(",")
+                          if t.strip()],
+                "max_mb": number(self.upload_max_mb), "max_files": number(self.upload_max_files)}
         return data, errors
 
     def fill_from(self, q) -> None:
@@ -145,6 +156,10 @@ class QuestionForm(FlaskForm):
             self.answer_number.data = f"{q.answer:g}" if q.answer is not None else ""
             self.tolerance.data = f"{q.tolerance:g}" if q.tolerance is not None else ""
         self.feedback.data = q.feedback or ""
+        if q.kind == "file_upload" and q.upload_rules:
+            self.upload_types.data = ", ".join(q.upload_rules.get("types") or [])
+            self.upload_max_mb.data = f"{q.upload_rules.get('max_mb', 20):g}"
+            self.upload_max_files.data = str(q.upload_rules.get("max_files", 3))
 
 
 class OverrideForm(FlaskForm):

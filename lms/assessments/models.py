@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core.timeutil import UTCDateTime, utcnow
 from lms.extensions import db
 
-QUESTION_KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "essay")
+QUESTION_KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "essay",
+                  "file_upload")
 GRADING_METHODS = ("highest", "latest", "average")
 REVIEW_MODES = ("after_submit", "after_close", "never")
 ATTEMPT_STATUSES = ("open", "needs_grading", "graded")
@@ -73,12 +74,13 @@ class AssessmentOverride(db.Model):
 
 
 class Question(db.Model):
-    """A question of one of six kinds; the answer key never leaves the server before review."""
+    """A question of one of seven kinds; the answer key never leaves the server before review."""
 
     __tablename__ = "questions"
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('single','multiple','true_false','short_text','numeric','essay')",
+            "kind IN ('single','multiple','true_false','short_text','numeric','essay',"
+            "'file_upload')",
             name="kind"),
         sa.CheckConstraint("points >= 0", name="points"),
         sa.Index("ix_questions_assessment_position", "assessment_id", "position"),
@@ -96,6 +98,7 @@ class Question(db.Model):
     answer: Mapped[Any] = mapped_column(sa.JSON, nullable=True)  # true_false bool, numeric
     tolerance: Mapped[float | None]
     feedback: Mapped[str | None] = mapped_column(sa.Text)
+    upload_rules: Mapped[dict | None] = mapped_column(sa.JSON)  # file_upload: types, max_mb...
 
     assessment = relationship(Assessment, back_populates="questions")
 

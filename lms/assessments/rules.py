@@ -9,6 +9,8 @@ right one, and the score never goes below zero. Choosing every option therefore 
 unless all options are right.
 
 Essays: a blank (or missing) essay scores 0 at once; a written one waits for a trainer (None).
+File uploads alike: no file handed in scores 0; files wait for a trainer. Their response is the
+list of the upload ids (`option_ids` then names the uploads made for that question).
 """
 
 import hashlib
@@ -19,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "essay")
+KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "essay", "file_upload")
+MANUAL_KINDS = ("essay", "file_upload")  # graded by a trainer
 OBJECTIVE_KINDS = ("single", "multiple", "true_false", "short_text", "numeric")
 CHOICE_KINDS = ("single", "multiple")
 MAX_TEXT = 2000
@@ -63,6 +66,11 @@ def clean_response(kind: str, response, option_ids: Iterable[int] = ()):
         if not _is_number(response):
             raise ValueError("Give a number.")
         return response
+    if kind == "file_upload":
+        if not isinstance(response, list) or any(
+                not isinstance(r, int) or isinstance(r, bool) or r not in ids for r in response):
+            raise ValueError("Choose among the files you handed in for this question.")
+        return sorted(set(response)) or None
     if kind in ("short_text", "essay"):
         limit = MAX_ESSAY if kind == "essay" else MAX_TEXT
         if not isinstance(response, str) or len(response) > limit:
@@ -74,7 +82,7 @@ def clean_response(kind: str, response, option_ids: Iterable[int] = ()):
 def response_from_form(kind: str, values: Sequence[str]):
     """Turn the strings of a plain HTML form into a response (ValueError when they make none)."""
     values = [v for v in values if v is not None]
-    if kind == "multiple":
+    if kind in ("multiple", "file_upload"):
         try:
             return [int(v) for v in values if v.strip()] or None
         except ValueError:
@@ -127,13 +135,15 @@ class Key:
 def grade(key: Key, response) -> float | None:
     """Points earned by `response` (None: an essay waiting for a trainer)."""
     option_ids = [o["id"] for o in key.options]
+    if key.kind == "file_upload":  # the upload ids were checked when saved
+        return None if isinstance(response, list) and response else 0.0
     if key.kind == "multiple" and isinstance(response, list):
         response = [r for r in response if r in option_ids]  # options removed since: ignored
     try:
         response = clean_response(key.kind, response, option_ids)
     except ValueError:
         response = None  # an invalid stored response counts as no answer
-    if key.kind == "essay":
+    if key.kind in MANUAL_KINDS:
         return 0.0 if response is None else None
     if response is None:
         return 0.0
@@ -374,7 +384,8 @@ def validate_question(data: dict) -> tuple[dict, dict[str, list[str]]]:
     clean = {"kind": kind, "prompt": (prompt or "").strip() if isinstance(prompt, str) else "",
              "points": float(points) if _is_number(points) else 0.0,
              "options": [], "accepted_answers": [], "answer": None, "tolerance": None,
-             "feedback": (feedback or "").strip() or None if isinstance(feedback, str) else None}
+             "feedback": (feedback or "").strip() or None if isinstance(feedback, str) else None,
+             "upload_rules": None}
     if kind in CHOICE_KINDS:
         options = data.get("options") or []
         bad = not isinstance(options, list) or any(
@@ -410,6 +421,11 @@ def validate_question(data: dict) -> tuple[dict, dict[str, list[str]]]:
             elif any(len(a) > 500 for a in accepted) or len(accepted) > 50:
                 errors["accepted_answers"] = ["At most 50 answers of 500 characters each."]
             clean["accepted_answers"] = accepted
+    elif kind == "file_upload":
+        try:
+            clean["upload_rules"] = upload_settings(data.get("upload_rules"), strict=True)
+        except ValueError as exc:
+            errors["upload_rules"] = [str(exc)]
     elif kind == "numeric":
         answer, tolerance = data.get("answer"), data.get("tolerance")
         if not _is_number(answer):
@@ -429,3 +445,31 @@ def key_fields(clean: dict) -> dict:
             "options": [{"id": o["id"], "correct": o["correct"]} for o in clean.get("options") or []],
             "accepted_answers": list(clean.get("accepted_answers") or []),
             "answer": clean.get("answer"), "tolerance": clean.get("tolerance")}
+
+
+# file uploads ----------------------------------------------------------------------------------
+UPLOAD_DEFAULTS = {"types": [], "max_mb": 20, "max_files": 3}
+
+
+def upload_settings(value, strict: bool = False) -> dict:
+    """A file_upload question's settings: allowed extensions (empty: any document type), size
+    limit in MB (1 to 100) and number of files (1 to 10); invalid parts raise when `strict`."""
+    from lms.materials.rules import UPLOAD_TYPES
+
+    value = value if isinstance(value, dict) else {}
+    out = dict(UPLOAD_DEFAULTS)
+    types = value.get("types", [])
+    if not isinstance(types, list) or any(
+            not isinstance(t, str) or t.lower().lstrip(".") not in UPLOAD_TYPES for t in types):
+        if strict:
+            raise ValueError(f"File types from: {', '.join(UPLOAD_TYPES)}.")
+    else:
+        out["types"] = sorted({t.lower().lstrip(".") for t in types})
+    for name, low, high in (("max_mb", 1, 100), ("max_files", 1, 10)):
+        raw = value.get(name, out[name])
+        if not _is_number(raw) or not low <= raw <= high:
+            if strict:
+                raise ValueError(f"{name} must be from {low} to {high}.")
+        else:
+            out[name] = int(raw) if name == "max_files" else float(raw)
+    return out

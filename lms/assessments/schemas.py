@@ -35,6 +35,8 @@ class QuestionInSchema(Schema):
     answer = fields.Raw(load_default=None, allow_none=True)
     tolerance = fields.Float(load_default=None, allow_none=True, allow_nan=False)
     feedback = fields.String(load_default=None, allow_none=True)
+    upload_rules = fields.Dict(load_default=None, allow_none=True, metadata={
+        "description": "file_upload: {types: [extensions], max_mb: 1-100, max_files: 1-10}"})
 
 
 class AssessmentInSchema(Schema):
@@ -143,6 +145,8 @@ class QuestionLearnerSchema(Schema):
     prompt = fields.String(required=True)
     points = _Number(required=True)
     options = fields.List(fields.Nested(OptionLearnerSchema), required=True)
+    upload_rules = fields.Dict(allow_none=True, metadata={
+        "description": "file_upload questions: allowed types, max_mb, max_files"})
 
 
 class QuestionFullSchema(QuestionLearnerSchema):
@@ -306,13 +310,16 @@ def question_full(q, options: list[dict] | None = None) -> dict:
             "options": [{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct"))}
                         for o in (q.options or [] if options is None else options)],
             "accepted_answers": list(q.accepted_answers or []), "answer": q.answer,
-            "tolerance": q.tolerance, "feedback": q.feedback}
+            "tolerance": q.tolerance, "feedback": q.feedback, "upload_rules": q.upload_rules}
 
 
 def question_learner(q, options: list[dict]) -> dict:
     """A question as a learner sees it while answering: no key, options in the attempt's order."""
-    return {"id": q.id, "kind": q.kind, "prompt": q.prompt, "points": q.points,
+    body = {"id": q.id, "kind": q.kind, "prompt": q.prompt, "points": q.points,
             "options": [{"id": o["id"], "text": o["text"]} for o in options]}
+    if q.kind == "file_upload":
+        body["upload_rules"] = q.upload_rules
+    return body
 
 
 def _settings(a) -> dict:

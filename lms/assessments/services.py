@@ -637,7 +637,7 @@ def save_answers(user, attempt_id: int, answers: list[dict], *, submit: bool = F
                 response = rules.translate_response(question.kind, response,
                                                     {v: k for k, v in public.items()})
             cleaned[qid] = rules.clean_response(question.kind, response,
-                                                [o["id"] for o in question.options or []])
+                                                _choice_ids(attempt, question))
         except ValueError as exc:
             errors[f"answers.{i}.response"] = [str(exc)]
             errors.setdefault(f"q{qid}", []).append(str(exc))
@@ -659,6 +659,15 @@ def save_answers(user, attempt_id: int, answers: list[dict], *, submit: bool = F
     return attempt
 
 
+def _choice_ids(attempt: Attempt, question: Question) -> list[int]:
+    """The ids a response may name: options, or for file_upload the files handed in."""
+    if question.kind == "file_upload":
+        from lms.materials.services import upload_ids
+
+        return upload_ids(attempt.id, question.id)
+    return [o["id"] for o in question.options or []]
+
+
 def _grade_attempt(attempt: Attempt, questions: dict[int, Question]) -> None:
     """(Re)compute every answer's points and the attempt's totals, status and pass flag."""
     answers = {a.question_id: a for a in attempt.answers}
@@ -668,7 +677,8 @@ def _grade_attempt(attempt: Attempt, questions: dict[int, Question]) -> None:
         if question is None:
             continue
         answer = answers.get(qid)
-        if question.kind == "essay" and answer is not None and answer.graded_at is not None:
+        if question.kind in rules.MANUAL_KINDS and answer is not None and \
+                answer.graded_at is not None:
             earned = min(max(answer.points or 0.0, 0.0), question.points)
         else:
             earned = rules.grade(rules.Key.of(question), answer.response if answer else None)
@@ -762,8 +772,8 @@ def grade_answers(actor, attempt_id: int, grades: list[dict]) -> Attempt:
     for i, g in enumerate(grades or []):
         qid = g.get("question_id") if isinstance(g, dict) else None
         question = questions.get(qid) if qid in drawn else None
-        if question is None or question.kind != "essay":
-            errors[f"grades.{i}.question_id"] = ["Not an essay of this attempt."]
+        if question is None or question.kind not in rules.MANUAL_KINDS:
+            errors[f"grades.{i}.question_id"] = ["Not an essay or file question of this attempt."]
             continue
         pts = g.get("points")
         if not isinstance(pts, int | float) or isinstance(pts, bool) or not \
@@ -785,7 +795,8 @@ def grade_answers(actor, attempt_id: int, grades: list[dict]) -> Attempt:
     for question, pts, comment in valid:
         answer = answers.get(question.id)
         if answer is None:
-            answer = Answer(question_id=question.id, response="")
+            answer = Answer(question_id=question.id,
+                            response="" if question.kind == "essay" else None)
             attempt.answers.append(answer)
         answer.points, answer.comment = pts, comment
         answer.graded_by_id, answer.graded_at = actor.id, now

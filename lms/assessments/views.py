@@ -422,7 +422,7 @@ def grade_attempt(attempt_id: int):
     if not services.can_grade(current_user, attempt):
         abort(403)
     form = PlainForm()
-    essays = [q for q in services.questions_of(attempt) if q.kind == "essay"]
+    essays = [q for q in services.questions_of(attempt) if q.kind in rules.MANUAL_KINDS]
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":

@@ -44,9 +44,9 @@ def test_schemas_name_the_builders_keys(doc):
         "id", "number", "status", "started_at", "deadline_at", "submitted_at", "score",
         "max_score", "percent", "passed", "assessment_id", "user_id", "review", "questions",
         "answers"}
-    # the learner's shapes document no key at all
+    # the learner's shapes document no key at all (a file question's limits are no key)
     assert set(schemas["QuestionLearner"]["properties"]) == {"id", "kind", "prompt", "points",
-                                                              "options"}
+                                                              "options", "upload_rules"}
     assert set(schemas["OptionLearner"]["properties"]) == {"id", "text"}
     assert set(schemas["AttemptStarted"]["properties"]) == {
         "id", "number", "status", "started_at", "deadline_at", "questions"}

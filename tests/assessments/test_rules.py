@@ -206,7 +206,7 @@ def test_clean_single_choice_question():
                                  {"id": None, "text": "80", "correct": False},
                                  {"id": None, "text": "8080", "correct": False}],
                      "accepted_answers": [], "answer": None, "tolerance": None,
-                     "feedback": "See RFC 2818."}
+                     "feedback": "See RFC 2818.", "upload_rules": None}
 
 
 def test_clean_multiple_choice_question():
@@ -220,14 +220,15 @@ def test_clean_multiple_choice_question():
                                  {"id": None, "text": "Azure", "correct": True},
                                  {"id": None, "text": "Excel", "correct": False}],
                      "accepted_answers": [], "answer": None, "tolerance": None,
-                     "feedback": None}
+                     "feedback": None, "upload_rules": None}
 
 
 def test_clean_true_false_question():
     assert rules.validate_question({"kind": "true_false", "prompt": "S3 is a database.",
                                     "answer": False, "points": 0.5, "feedback": "   "}) == (
         {"kind": "true_false", "prompt": "S3 is a database.", "points": 0.5, "options": [],
-         "accepted_answers": [], "answer": False, "tolerance": None, "feedback": None}, {})
+         "accepted_answers": [], "answer": False, "tolerance": None, "feedback": None,
+         "upload_rules": None}, {})
 
 
 def test_clean_short_text_question():
@@ -235,13 +236,14 @@ def test_clean_short_text_question():
                                     "accepted_answers": ["  kubelet ", "node   agent", " "]}) == (
         {"kind": "short_text", "prompt": "Agent on each node?", "points": 1.0, "options": [],
          "accepted_answers": ["kubelet", "node agent"], "answer": None, "tolerance": None,
-         "feedback": None}, {})
+         "feedback": None, "upload_rules": None}, {})
 
 
 def test_clean_numeric_question_without_a_tolerance_has_tolerance_zero():
     assert rules.validate_question({"kind": "numeric", "prompt": "2 + 2?", "answer": 4}) == (
         {"kind": "numeric", "prompt": "2 + 2?", "points": 1.0, "options": [],
-         "accepted_answers": [], "answer": 4, "tolerance": 0.0, "feedback": None}, {})
+         "accepted_answers": [], "answer": 4, "tolerance": 0.0, "feedback": None,
+         "upload_rules": None}, {})
 
 
 def test_clean_numeric_question_with_a_tolerance():
@@ -255,7 +257,8 @@ def test_clean_numeric_question_with_a_tolerance():
 def test_clean_essay_question():
     assert rules.validate_question({"kind": "essay", "prompt": "Explain IaC.", "points": 0}) == (
         {"kind": "essay", "prompt": "Explain IaC.", "points": 0.0, "options": [],
-         "accepted_answers": [], "answer": None, "tolerance": None, "feedback": None}, {})
+         "accepted_answers": [], "answer": None, "tolerance": None, "feedback": None,
+         "upload_rules": None}, {})
 
 
 # --- validators with bad input: exact messages at the exact limits --------------------------------
@@ -276,7 +279,7 @@ def test_prompt_points_and_feedback_limits():
     assert _errors(feedback="F" * 5001) == {"feedback": ["At most 5,000 characters."]}
     assert _errors(feedback=3) == {"feedback": ["At most 5,000 characters."]}
     assert rules.validate_question({"kind": "poem"}) == (
-        {}, {"kind": ["One of: single, multiple, true_false, short_text, numeric, essay."]})
+        {}, {"kind": ["One of: single, multiple, true_false, short_text, numeric, essay, file_upload."]})
 
 
 def test_a_bad_prompt_or_points_still_cleans_to_safe_values():
@@ -594,6 +597,8 @@ def test_option_ids_new_after_the_highest_and_never_reused():
 
 
 def test_question_kinds():
-    assert rules.KINDS == ("single", "multiple", "true_false", "short_text", "numeric", "essay")
+    assert rules.KINDS == ("single", "multiple", "true_false", "short_text", "numeric", "essay",
+                           "file_upload")
+    assert rules.MANUAL_KINDS == ("essay", "file_upload")
     assert rules.OBJECTIVE_KINDS == ("single", "multiple", "true_false", "short_text", "numeric")
     assert rules.CHOICE_KINDS == ("single", "multiple")

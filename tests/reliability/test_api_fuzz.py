@@ -39,7 +39,7 @@ def known_ids(p) -> dict:
     return {"park_id": p.park.id, "course_id": p.course.id, "track_id": p.track.id,
             "cohort_id": p.cohort.id, "user_id": p.learner.id, "session_id": p.session.id,
             "assessment_id": p.exam.id, "attempt_id": p.attempt.id, "code": p.cert.code,
-            "message_id": _first_message_id(), "list_id": 1}
+            "message_id": _first_message_id(), "list_id": 1, "material_id": 1, "upload_id": 1}
 
 
 def _first_message_id() -> int:

@@ -43,6 +43,7 @@ def _value(endpoint: str, name: str, w) -> object:
         "session_id": w.session.id, "excuse_id": w.excuse.id, "question_id": w.question.id,
         "course_id": w.course.id, "track_id": w.track.id, "park_id": w.park.id,
         "slug": w.park.slug, "kind": "learners", "message_id": w.message.id, "list_id": 1,
+        "material_id": w.material.id, "upload_id": w.upload.id,
     }[name]
 
 
@@ -105,6 +106,7 @@ def json_body(endpoint: str, w, role: str) -> dict | None:
         "attendance_api.put_attendance": {"records": [{"user_id": ids["student"],
                                                        "status": "absent"}]},
         "attendance_api.post_check_in": {"code": "123456"},
+        "materials_api.create_material": {"title": "Repository", "url": "https://git.example.pk/r"},
     }
     return bodies.get(endpoint)
 
@@ -180,5 +182,8 @@ def form_body(endpoint: str, w, role: str) -> dict:
         "scheduling.move_session": {"day": future, "start_time": "15:00", "end_time": "17:00",
                                     "room_id": str(w.room.id)},
         "scheduling.cancel_session": {"reason": "Storm"},
+        "materials.add_material": {"kind": "link", "title": "Repository",
+                                   "url": "https://git.example.pk/r"},
+        "materials.set_status": {"status": "draft"},
     }
     return bodies.get(endpoint, {})

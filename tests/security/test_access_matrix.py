@@ -252,6 +252,23 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/outbox/<int:message_id>/retry": "admin",
     "PATCH /api/v1/me": LOGGED,
     "POST /api/v1/auth/password-reset": ALL,
+    # materials (any staff member and the course's learners see published ones; a session's
+    # only the learners of its cohort); handed-in files as the attempt
+    "GET /courses/<int:course_id>/materials": STAFF + " " + IN_COHORT,
+    "POST /courses/<int:course_id>/materials": COURSE_OWNERS,
+    "GET /courses/<int:course_id>/materials.zip": STAFF + " " + IN_COHORT,
+    "GET /sessions/<int:session_id>/materials.zip": STAFF + " " + IN_COHORT,
+    "GET /materials/<int:material_id>/download": STAFF + " " + IN_COHORT,
+    "POST /materials/<int:material_id>/status": COURSE_OWNERS,
+    "POST /materials/<int:material_id>/delete": COURSE_OWNERS,
+    "POST /attempts/<int:attempt_id>/uploads": "student",
+    "GET /uploads/<int:upload_id>/download": COHORT_STAFF + " student",
+    "GET /api/v1/courses/<int:course_id>/materials": STAFF + " " + IN_COHORT,
+    "POST /api/v1/courses/<int:course_id>/materials": COURSE_OWNERS,
+    "GET /api/v1/materials/<int:material_id>/file": STAFF + " " + IN_COHORT,
+    "DELETE /api/v1/materials/<int:material_id>": COURSE_OWNERS,
+    "POST /api/v1/attempts/<int:attempt_id>/uploads": "student",
+    "GET /api/v1/uploads/<int:upload_id>/file": COHORT_STAFF + " student",
 }
 
 LOGIN_PATH = "/login"

@@ -147,6 +147,7 @@ def build_world() -> SimpleNamespace:
     people["student"].ics_token = "student-calendar-token-0123456789"
     people["trainer"].ics_token = "trainer-calendar-token-0123456789"
     db.session.flush()
+    files = _world_files(course, sessions[2], attempt, essay, people["student"])
     cert = cert_services.create_certificate(
         people["admin"], **cert_services.course_fields(people["student"], cohort))
     db.session.commit()
@@ -159,9 +160,36 @@ def build_world() -> SimpleNamespace:
         room=room, holiday=holiday, course=course, draft=draft, track=track, cohort=cohort,
         sessions=sessions, session=sessions[2], excuse=excuse, assessment=assessment,
         question=single, essay=essay, attempt=attempt, certificate=cert,
-        cert_code=cert.code, newcomer=newcomer, set_password_token=set_password_token(newcomer),
+        cert_code=cert.code, newcomer=newcomer, **files,
+        set_password_token=set_password_token(newcomer),
         emails={k: u.email for k, u in people.items()}, reset_token=reset_token(people["student"]),
         message=db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id).limit(1)))
+
+
+def _world_files(course, session, attempt, question, student) -> dict:
+    """A course handout, a session handout and a file handed in for the attempt (bytes stored)."""
+    import io
+
+    from lms.materials.models import AttemptUpload, Blob, Material
+    from lms.materials.services import storage
+    from lms.materials.storage import receive
+
+    received = receive(io.BytesIO(b"%PDF-1.4 world handout\n%%EOF\n"), 1 << 20,
+                       storage().temp_dir())
+    storage().store(received)
+    db.session.add(Blob(sha256=received.sha256, size=received.size,
+                        content_type="application/pdf"))
+    db.session.flush()
+    material = Material(course_id=course.id, kind="file", title="Handout", filename="handout.pdf",
+                        blob_sha256=received.sha256, status="published")
+    session_material = Material(course_id=course.id, session_id=session.id, kind="file",
+                                title="Lab sheet", filename="lab.pdf",
+                                blob_sha256=received.sha256, status="published")
+    upload = AttemptUpload(attempt_id=attempt.id, question_id=question.id, user_id=student.id,
+                           blob_sha256=received.sha256, filename="report.pdf")
+    db.session.add_all([material, session_material, upload])
+    db.session.flush()
+    return {"material": material, "session_material": session_material, "upload": upload}
 
 
 class Clients(dict):
