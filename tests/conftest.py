@@ -348,3 +348,27 @@ def race_overrides(which: str, tmp_path) -> dict:
             pytest.skip("needs PostgreSQL: set LMS_TEST_DATABASE_URL (CI does)")
         return {}
     return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/race.db"}
+
+
+def drop_scratch_database(admin_engine, name: str) -> None:
+    """Drop a test's own PostgreSQL database, ending its leftover connections.
+
+    WITH (FORCE) refuses to end a backend of another role, which an autovacuum worker on the
+    freshly migrated database can be (a busy server starts one at any moment); a plain DROP
+    DATABASE makes such a worker exit by itself, so try that when FORCE is refused.
+    """
+    import time
+
+    for attempt in range(10):
+        try:
+            with admin_engine.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except sa.exc.ProgrammingError:
+            try:
+                with admin_engine.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                return
+            except sa.exc.OperationalError:
+                time.sleep(0.2 * (attempt + 1))  # the worker is still leaving
+    raise RuntimeError(f"could not drop the scratch database {name}")

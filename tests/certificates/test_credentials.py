@@ -323,7 +323,7 @@ class TestWithoutAKey:
     @pytest.fixture
     def app_overrides(self, tmp_path):
         return {"ENV_NAME": "production", "LMS_SIGNING_KEY_FILE": "",
-                "LMS_PUBLIC_URL": "https://lms.example.pk"}
+                "LMS_PUBLIC_URL": "https://lms.example.pk", "LMS_SINGLE_PROCESS": True}
 
     def test_issue_refused_with_the_reason(self, app, graduates, make_user, token_for):
         cohort, _learners = graduates(1)
@@ -350,7 +350,7 @@ class TestMissingKeyFile:
     @pytest.fixture
     def app_overrides(self, tmp_path):
         return {"ENV_NAME": "production", "LMS_SIGNING_KEY_FILE": str(tmp_path / "none.json"),
-                "LMS_PUBLIC_URL": "https://lms.example.pk"}
+                "LMS_PUBLIC_URL": "https://lms.example.pk", "LMS_SINGLE_PROCESS": True}
 
     def test_names_the_missing_file(self, app, graduates, make_user, token_for, tmp_path):
         cohort, _learners = graduates(1)

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import check, downgrade, upgrade
 
 from lms import create_app
+from tests.conftest import drop_scratch_database
 
 
 @pytest.fixture
@@ -26,8 +27,7 @@ def scratch_url(tmp_path):
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     base = pg.rsplit("/", 1)[0]
     yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_scratch_database(admin, name)
     admin.dispose()
 
 

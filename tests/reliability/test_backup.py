@@ -17,7 +17,7 @@ from lms import create_app
 from lms.core import backup as backup_module
 from lms.core.backup import BackupError
 from lms.extensions import db
-from tests.conftest import requires_postgres
+from tests.conftest import drop_scratch_database, requires_postgres
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 
@@ -174,6 +174,5 @@ def test_postgres_backup_restored_into_a_scratch_database(app, certified, tmp_pa
         assert version_of(target) == version_of(app) + 1  # past anything cached before
         assert_verifies(target, admin, code, digest)
     finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_scratch_database(server, name)
         server.dispose()
