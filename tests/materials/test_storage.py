@@ -16,7 +16,6 @@ from lms.materials.storage import (
 )
 from tests.materials.conftest import PDF, upload
 
-S3_PORT = 12150
 
 
 def test_receive_hashes_and_limits(tmp_path):
@@ -56,9 +55,12 @@ def test_storage_url():
 @pytest.fixture(scope="module")
 def moto_server():
     server_mod = pytest.importorskip("moto.server")
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=S3_PORT, verbose=False)
+    # a free port of the system's choosing: with a fixed one, a second run on the machine made
+    # start() wait for ever (the server thread died on "address in use")
+    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    yield f"http://127.0.0.1:{S3_PORT}"
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
     server.stop()
 
 
