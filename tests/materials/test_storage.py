@@ -17,7 +17,6 @@ from lms.materials.storage import (
 from tests.materials.conftest import PDF, upload
 
 
-
 def test_receive_hashes_and_limits(tmp_path):
     got = receive(io.BytesIO(PDF), len(PDF), str(tmp_path))
     assert got.sha256 == hashlib.sha256(PDF).hexdigest() and got.size == len(PDF)
