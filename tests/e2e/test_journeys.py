@@ -281,12 +281,15 @@ def test_certificates_are_issued(world, open_as):
     world.ensure_enrolled(world.classmate)
     world.ensure_cohort()
     page = open_as(world.manager)
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))  # completing asks first
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
     page.get_by_role("link", name=COHORT_NAME).click()
     for status in ("Running", "Completed"):
         page.get_by_label("New status").select_option(label=status)
         page.get_by_role("button", name="Change status").click()
         expect(flash(page)).to_contain_text(f"The cohort is now {status.lower()}.")
+    assert len(asked) == 1, asked  # only completing asked
     check_page(page, "07-cohort-completed")
 
     page.get_by_role("main").get_by_role("link", name="Certificates", exact=True).click()
@@ -364,6 +367,8 @@ def test_visitor_opens_the_qr_link_and_sees_it_valid(world, open_as, live_server
 def test_admin_revokes_and_the_page_says_revoked(world, open_as, live_server):
     code = world.ensure_certificate(world.student)
     page = open_as(world.admin)
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))  # revoking asks first
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Certificates").click()
     page.get_by_label("Holder or code").fill(world.student.full_name)
     page.get_by_role("button", name="Filter").click()
@@ -376,6 +381,7 @@ def test_admin_revokes_and_the_page_says_revoked(world, open_as, live_server):
                                                   "for the wrong learner.")
     page.get_by_role("button", name="Revoke certificate").click()
     expect(flash(page)).to_contain_text(f"Certificate {code} revoked.")
+    assert asked, "revoking did not ask first"
     check_page(page, "10-certificate-revoked")
 
     visitor = open_as(None, phone=True)
