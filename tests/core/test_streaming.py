@@ -110,3 +110,16 @@ def test_a_failure_inside_the_zip_ends_it_without_a_directory_and_is_logged(
         zipfile.ZipFile(io.BytesIO(resp.get_data()))
     assert any(r.name == "lms.streaming" and resp.headers["X-Request-ID"] in r.getMessage()
                for r in caplog.records)
+
+
+def test_register_csv_compressed_for_a_browser_streams_after_the_request_ended(world, clients):
+    import brotli
+
+    resp = fetch_like_a_server(clients["trainer"],
+                               f"/attendance/cohorts/{world.cohort.id}/register.csv",
+                               headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "br"
+    rows = list(csv.reader(io.StringIO(brotli.decompress(resp.data).decode("utf-8-sig"))))
+    assert rows[0][:2] == ["learner", "email"]
+    assert "Ayesha Siddiqui" in {r[0] for r in rows[1:]}
+    assert not any("INCOMPLETE" in ",".join(r) for r in rows)
